@@ -1,0 +1,38 @@
+//! The event model, typed catalog, CloudEvents HTTP binding, schemas, in-process buses and
+//! problem+json that every component of the workspace shares.
+//!
+//! # Layout
+//! - [`problem`]: RFC 9457 problem details, the one error body every component answers with.
+//! - [`attributes`]: the CloudEvents 1.0.2 attribute rules (non-empty `id`/`source`, extension
+//!   names, …) checked on every event that enters or leaves.
+//! - [`format`](mod@format): the JSON event format (structured mode and batches) on top of [`Event`].
+//! - [`http`]: the HTTP protocol binding in all three modes; axum receivers behind the `axum`
+//!   feature, a reqwest sender behind the `reqwest` feature.
+//! - [`event_type`]: [`EventType`], a parsed `com.example.<entity>.<action>.v<N>` name.
+//! - [`catalog`]: one Rust type per event, command, query and reply of the catalog.
+//! - [`schema`]: the JSON Schemas generated from the catalog types and validation against them.
+//! - [`producer`]: building outgoing events with every attribute the contract requires.
+//! - [`trace`]: the W3C `traceparent` carried on every event of a saga.
+//! - `service` (feature `service`): plumbing every server binary shares: telemetry, Prometheus
+//!   metrics, the shutdown token, backoff.
+//! - [`bus`]: the in-process [`bus::EventBus`] (many handlers) and [`bus::CommandBus`] (one
+//!   handler per command).
+
+pub mod attributes;
+pub mod bus;
+pub mod catalog;
+pub mod event_type;
+pub mod format;
+pub mod http;
+pub mod problem;
+pub mod producer;
+pub mod schema;
+#[cfg(feature = "service")]
+pub mod service;
+pub mod trace;
+
+pub use cloudevents::{
+    AttributesReader, AttributesWriter, Data, Event, EventBuilder, EventBuilderV10,
+};
+pub use event_type::EventType;
+pub use problem::Problem;
