@@ -157,28 +157,13 @@ impl From<DecodeError> for Problem {
     }
 }
 
-/// Whether a `datacontenttype` denotes JSON: `application/json`, `*/json` or `*/*+json`,
-/// compared case-insensitively and ignoring parameters.
-pub fn is_json_media_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let Some((_, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    subtype == "json" || subtype.ends_with("+json")
-}
-
 /// The data of `event` as JSON, whatever mode it arrived in.
 ///
 /// # Errors
 /// [`DecodeError::MissingData`] or [`DecodeError::NotJson`].
 pub fn data_as_json(event: &Event, event_type: &'static str) -> Result<Value, DecodeError> {
     if let Some(content_type) = event.datacontenttype() {
-        if !is_json_media_type(content_type) {
+        if !crate::http::media_type::is_json(content_type) {
             return Err(DecodeError::NotJson {
                 event_type,
                 reason: format!("datacontenttype is `{content_type}`"),

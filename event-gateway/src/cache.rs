@@ -1,0 +1,99 @@
+//! The in-memory copy of the subscriptions that ingest matches events against and the
+//! dispatcher claims for. Reloaded from the store after every local change and every second, so
+//! a change made through another replica takes effect within about a second.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use shared_events::service::shutdown::CancellationToken;
+
+use crate::domain::{EventAttributes, Subscription, SubscriptionId};
+use crate::store::{Store, StoreError};
+
+/// One consistent view of every subscription.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// All subscriptions, by id.
+    pub subscriptions: Vec<Arc<Subscription>>,
+    by_id: HashMap<SubscriptionId, Arc<Subscription>>,
+}
+
+impl Snapshot {
+    /// The subscription `id`, if it exists.
+    pub fn get(&self, id: &SubscriptionId) -> Option<&Arc<Subscription>> {
+        self.by_id.get(id)
+    }
+
+    /// The ids of the subscriptions `event` matches.
+    pub fn matching(&self, event: &impl EventAttributes) -> Vec<SubscriptionId> {
+        self.subscriptions
+            .iter()
+            .filter(|s| s.matches(event))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+}
+
+/// The shared, swappable snapshot.
+#[derive(Debug, Default)]
+pub struct SubscriptionCache {
+    current: RwLock<Arc<Snapshot>>,
+}
+
+impl SubscriptionCache {
+    /// The current snapshot (cheap: an `Arc` clone).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the snapshot with what the store holds now.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot be read; the old snapshot stays.
+    pub async fn reload(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let subscriptions: Vec<Arc<Subscription>> = store
+            .subscriptions()
+            .await?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let by_id = subscriptions
+            .iter()
+            .map(|s| (s.id.clone(), s.clone()))
+            .collect();
+        let snapshot = Arc::new(Snapshot {
+            subscriptions,
+            by_id,
+        });
+        match self.current.write() {
+            Ok(mut guard) => *guard = snapshot,
+            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
+        Ok(())
+    }
+
+    /// Reloads every `period` until `shutdown`.
+    pub async fn refresh_until(
+        self: Arc<Self>,
+        store: Arc<dyn Store>,
+        period: Duration,
+        shutdown: CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = tick.tick() => {
+                    if let Err(error) = self.reload(store.as_ref()).await {
+                        tracing::warn!(error = %error, "could not reload subscriptions");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Delivery: one claimer loop per process takes due deliveries, as many as it has free slots,
+//! and hands each to its own task; a completer writes the outcomes back in batches.
+//!
+//! Subscribers are independent: slots are counted per subscription (its `maxConcurrency`, or
+//! the gateway default) and the claim asks each subscription only for as many rows as it has
+//! free slots, so a slow sink holds its own slots and never the others'. The loop wakes at once
+//! when ingest commits new deliveries or an attempt frees a slot, wakes for retries this process
+//! scheduled, and otherwise polls adaptively (fast after work, backing off to a second).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use shared_events::service::shutdown::CancellationToken;
+use tokio::sync::{Notify, mpsc};
+use tokio_util::task::TaskTracker;
+
+use crate::cache::SubscriptionCache;
+use crate::domain::{
+    AttemptContext, AttemptResult, DeadLetterReason, Outcome, Subscription, SubscriptionId, decide,
+};
+use crate::store::{AttemptRecord, ClaimRequest, Claimed, LeaseOwner, Settled, Store};
+
+pub mod attempt;
+pub mod completer;
+
+pub use attempt::Sender;
+use completer::{DeadLetterCopy, RetryHint, Settlement};
+
+/// How the dispatcher works.
+#[derive(Debug, Clone, Copy)]
+pub struct DispatchSettings {
+    /// Attempts in flight at once, in all.
+    pub max_in_flight: u32,
+    /// Attempts in flight at once per subscription without `maxConcurrency`.
+    pub subscription_concurrency: u32,
+    /// Added to the attempt timeout to make a claim's lease.
+    pub lease_grace: Duration,
+}
+
+const POLL_MIN: Duration = Duration::from_millis(5);
+const POLL_MAX: Duration = Duration::from_secs(1);
+
+/// In-flight counts, shared by the claimer and the attempt tasks.
+#[derive(Debug, Default)]
+struct Slots {
+    per_subscription: Mutex<HashMap<SubscriptionId, u32>>,
+    freed: Notify,
+}
+
+impl Slots {
+    fn take(&self, sub: &SubscriptionId) {
+        if let Ok(mut map) = self.per_subscription.lock() {
+            *map.entry(sub.clone()).or_default() += 1;
+        }
+    }
+
+    fn release(&self, sub: &SubscriptionId) {
+        if let Ok(mut map) = self.per_subscription.lock() {
+            if let Some(n) = map.get_mut(sub) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(sub);
+                }
+            }
+        }
+        self.freed.notify_one();
+    }
+
+    fn in_flight(&self) -> (u32, HashMap<SubscriptionId, u32>) {
+        let map = self
+            .per_subscription
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        (map.values().sum(), map)
+    }
+}
+
+/// Everything an attempt task needs.
+struct Context {
+    store: Arc<dyn Store>,
+    cache: Arc<SubscriptionCache>,
+    sender: Sender,
+    slots: Slots,
+    outcomes: mpsc::UnboundedSender<Settlement>,
+}
+
+/// The running dispatcher.
+#[derive(Debug)]
+pub struct Dispatcher {
+    claimer: tokio::task::JoinHandle<()>,
+    completer: tokio::task::JoinHandle<()>,
+    attempts: TaskTracker,
+}
+
+impl Dispatcher {
+    /// Starts the claimer and the completer. `wake` is notified by ingest; the claimer stops
+    /// claiming when `shutdown` is cancelled.
+    pub fn start(
+        store: Arc<dyn Store>,
+        cache: Arc<SubscriptionCache>,
+        sender: Sender,
+        settings: DispatchSettings,
+        wake: Arc<Notify>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let (outcomes, rx) = mpsc::unbounded_channel();
+        let hint = Arc::new(RetryHint::default());
+        let completer = tokio::spawn(completer::run(
+            store.clone(),
+            sender.clone(),
+            hint.clone(),
+            wake.clone(),
+            rx,
+        ));
+        let context = Arc::new(Context {
+            store,
+            cache,
+            sender,
+            slots: Slots::default(),
+            outcomes,
+        });
+        let attempts = TaskTracker::new();
+        let claimer = tokio::spawn(claim_loop(
+            context,
+            settings,
+            wake,
+            hint,
+            attempts.clone(),
+            shutdown,
+        ));
+        Self {
+            claimer,
+            completer,
+            attempts,
+        }
+    }
+
+    /// Waits for the claimer to stop (after shutdown), then up to `drain` for attempts in
+    /// flight, then for their outcomes to be written. Attempts still running after `drain` are
+    /// abandoned: their leases run out and they are attempted again after a restart.
+    pub async fn drain(self, drain: Duration) {
+        let _ = self.claimer.await;
+        self.attempts.close();
+        if tokio::time::timeout(drain, self.attempts.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("attempts still in flight after the drain timeout were abandoned");
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.completer).await;
+    }
+}
+
+async fn claim_loop(
+    cx: Arc<Context>,
+    settings: DispatchSettings,
+    wake: Arc<Notify>,
+    hint: Arc<RetryHint>,
+    attempts: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let owner = LeaseOwner::generate();
+    match cx.store.recover_abandoned(&owner, Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            deliveries = n,
+            "deliveries claimed before a restart are due again"
+        ),
+        Err(error) => tracing::error!(error = ?error, "recovering abandoned deliveries failed"),
+    }
+    let mut idle = POLL_MIN;
+    loop {
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let snapshot = cx.cache.snapshot();
+        let (total, busy) = cx.slots.in_flight();
+        let mut free_total = settings.max_in_flight.saturating_sub(total);
+        let mut requests = Vec::new();
+        for sub in &snapshot.subscriptions {
+            let cap = sub
+                .delivery
+                .max_concurrency
+                .unwrap_or(settings.subscription_concurrency);
+            let free = cap
+                .saturating_sub(busy.get(&sub.id).copied().unwrap_or(0))
+                .min(free_total);
+            if free > 0 {
+                free_total -= free;
+                requests.push(ClaimRequest {
+                    subscription: sub.id.clone(),
+                    limit: free,
+                    lease: sub.delivery.timeout + settings.lease_grace,
+                });
+            }
+        }
+        let mut wait = POLL_MAX;
+        if !requests.is_empty() {
+            match cx.store.claim(&requests, &owner, Utc::now()).await {
+                Ok(claimed) => {
+                    let mut counts: HashMap<&SubscriptionId, u32> = HashMap::new();
+                    for c in &claimed {
+                        *counts.entry(&c.subscription).or_default() += 1;
+                    }
+                    let saturated = requests
+                        .iter()
+                        .any(|r| counts.get(&r.subscription).copied().unwrap_or(0) >= r.limit);
+                    idle = if claimed.is_empty() {
+                        (idle * 2).min(POLL_MAX)
+                    } else {
+                        POLL_MIN
+                    };
+                    wait = if saturated { Duration::ZERO } else { idle };
+                    for c in claimed {
+                        let Some(sub) = snapshot.get(&c.subscription).cloned() else {
+                            continue;
+                        };
+                        cx.slots.take(&c.subscription);
+                        attempts.spawn(run_attempt(cx.clone(), sub, c));
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(error = ?error, "claiming deliveries failed");
+                    idle = POLL_MAX;
+                }
+            }
+        }
+        if let Some(next) = hint.next(Utc::now()) {
+            wait = wait.min((next - Utc::now()).to_std().unwrap_or_default());
+        }
+        if wait.is_zero() {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = wake.notified() => idle = POLL_MIN,
+            () = cx.slots.freed.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// One delivery attempt, start to outcome.
+async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed) {
+    let policy = &sub.delivery;
+    let now = Utc::now();
+    let expired = policy
+        .ttl
+        .is_some_and(|ttl| (now - claimed.ingested_at).to_std().unwrap_or_default() > ttl);
+    let (outcome, record) = if expired {
+        let record = AttemptRecord {
+            attempt: claimed.lease.attempt,
+            at: now,
+            outcome: String::new(),
+            status: None,
+            latency_ms: 0,
+            error: Some("the event outlived the subscription's ttl".to_owned()),
+            response: None,
+        };
+        (Outcome::DeadLettered(DeadLetterReason::TtlExpired), record)
+    } else {
+        let attempted = cx
+            .sender
+            .send(&sub.sink, sub.format, &claimed.body, policy.timeout)
+            .await;
+        let now = Utc::now();
+        let cx_attempt = AttemptContext {
+            policy,
+            attempt: claimed.lease.attempt,
+            now,
+            ingested_at: claimed.ingested_at,
+            jitter: rand::random(),
+        };
+        let outcome = decide(&attempted.result, cx_attempt);
+        let status = match attempted.result {
+            AttemptResult::Status { code, .. } => Some(code),
+            AttemptResult::Timeout | AttemptResult::Network => None,
+        };
+        let error = match (&attempted.result, attempted.error) {
+            (AttemptResult::Timeout, error) => Some(error.unwrap_or_default())
+                .map(|e| format!("timed out after {:?}: {e}", policy.timeout)),
+            (_, error) => error,
+        };
+        let record = AttemptRecord {
+            attempt: claimed.lease.attempt,
+            at: now,
+            outcome: String::new(),
+            status,
+            latency_ms: u32::try_from(attempted.latency.as_millis()).unwrap_or(u32::MAX),
+            error,
+            response: attempted.response,
+        };
+        (outcome, record)
+    };
+    let record = AttemptRecord {
+        outcome: match outcome {
+            Outcome::Delivered => "delivered",
+            Outcome::RetryAt(_) => "retry",
+            Outcome::DeadLettered(_) => "dead_lettered",
+        }
+        .to_owned(),
+        ..record
+    };
+    let dead_letter_copy = match (&outcome, &policy.dead_letter_sink) {
+        (Outcome::DeadLettered(_), Some(to)) => Some(DeadLetterCopy {
+            to: to.clone(),
+            failed: sub.sink.clone(),
+            event: claimed.body.clone(),
+        }),
+        _ => None,
+    };
+    let settled = Settled {
+        lease: claimed.lease,
+        position: claimed.position,
+        subscription: claimed.subscription,
+        record,
+    };
+    let subscription = settled.subscription.clone();
+    let _ = cx.outcomes.send(Settlement {
+        settled,
+        outcome,
+        ingested_at: claimed.ingested_at,
+        dead_letter_copy,
+    });
+    cx.slots.release(&subscription);
+}

@@ -1,0 +1,132 @@
+//! Settings as data: every knob a flag with an environment fallback, defaults in the crate.
+//! `GATEWAY_LISTEN` and `GATEWAY_DATABASE_URL` alone are enough to start a gateway.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::{DeliveryPolicy, IsoDuration};
+
+/// The `event-gateway` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "event-gateway",
+    version,
+    args_conflicts_with_subcommands = true,
+    about = "A durable CloudEvents gateway: ingress, subscriptions, fan-out with retries, dead letters"
+)]
+pub struct Cli {
+    /// What to run; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The gateway's settings when no subcommand is given.
+    #[command(flatten)]
+    pub serve: GatewaySettings,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once at start
+pub enum Command {
+    /// Run the gateway (the default).
+    ///
+    /// Example: `event-gateway serve --listen 127.0.0.1:8080 --database-url sqlite://./data/gateway.db`
+    Serve(GatewaySettings),
+    /// Print every CloudEvent received, readably (like Knative's event_display).
+    ///
+    /// Example: `event-gateway display --listen 127.0.0.1:9000`, then subscribe
+    /// `http://127.0.0.1:9000/` to the gateway.
+    Display(DisplaySettings),
+}
+
+/// Settings of `event-gateway display`.
+#[derive(Debug, Clone, Args)]
+pub struct DisplaySettings {
+    /// Address to listen on.
+    #[arg(long, env = "DISPLAY_LISTEN", default_value = "127.0.0.1:9000")]
+    pub listen: SocketAddr,
+}
+
+/// Settings of the gateway.
+#[derive(Debug, Clone, Args)]
+pub struct GatewaySettings {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://path` (created if missing).
+    #[arg(
+        long,
+        env = "GATEWAY_DATABASE_URL",
+        default_value = "sqlite://./data/gateway.db"
+    )]
+    pub database_url: String,
+    /// Static subscriptions (YAML or TOML) upserted at start.
+    #[arg(long, env = "GATEWAY_SUBSCRIPTIONS")]
+    pub subscriptions: Option<PathBuf>,
+    /// How long a (source, id) is remembered to drop duplicates.
+    #[arg(long, env = "GATEWAY_DEDUPE_WINDOW", default_value = "P1D")]
+    pub dedupe_window: IsoDuration,
+    /// How long accepted events (and delivery history) are kept.
+    #[arg(long, env = "GATEWAY_RETENTION", default_value = "P7D")]
+    pub retention: IsoDuration,
+    /// How often retention runs.
+    #[arg(long, env = "GATEWAY_PURGE_INTERVAL", default_value = "PT1M")]
+    pub purge_interval: IsoDuration,
+    /// Delivery attempts in flight at once, across all subscriptions.
+    #[arg(long, env = "GATEWAY_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: u32,
+    /// Attempts in flight at once per subscription, unless it sets `maxConcurrency`.
+    #[arg(long, env = "GATEWAY_SUBSCRIPTION_CONCURRENCY", default_value_t = 64)]
+    pub subscription_concurrency: u32,
+    /// Added to a subscription's attempt timeout to make the lease of a claimed delivery.
+    #[arg(long, env = "GATEWAY_LEASE_GRACE", default_value = "PT30S")]
+    pub lease_grace: IsoDuration,
+    /// Most events written per ingest transaction (group commit).
+    #[arg(long, env = "GATEWAY_INGEST_BATCH", default_value_t = 2048)]
+    pub ingest_batch: usize,
+    /// How long SIGTERM waits for attempts in flight.
+    #[arg(long, env = "GATEWAY_DRAIN_TIMEOUT", default_value = "PT10S")]
+    pub drain_timeout: IsoDuration,
+    /// Largest request body (bytes).
+    #[arg(long, env = "GATEWAY_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+    /// Accept sinks on private and link-local addresses (loopback is accepted when listening
+    /// on loopback only).
+    #[arg(long, env = "GATEWAY_ALLOW_PRIVATE_SINKS")]
+    pub allow_private_sinks: bool,
+    /// Default `delivery.retry` of new subscriptions.
+    #[arg(long, env = "GATEWAY_DEFAULT_RETRY", default_value_t = 5)]
+    pub default_retry: u32,
+    /// Default `delivery.backoffDelay`.
+    #[arg(long, env = "GATEWAY_DEFAULT_BACKOFF_DELAY", default_value = "PT1S")]
+    pub default_backoff_delay: IsoDuration,
+    /// Default `delivery.backoffMax`.
+    #[arg(long, env = "GATEWAY_DEFAULT_BACKOFF_MAX", default_value = "PT1M")]
+    pub default_backoff_max: IsoDuration,
+    /// Default `delivery.timeout`.
+    #[arg(long, env = "GATEWAY_DEFAULT_TIMEOUT", default_value = "PT10S")]
+    pub default_timeout: IsoDuration,
+}
+
+impl GatewaySettings {
+    /// Settings for `listen` and `database_url`, everything else at its default.
+    pub fn new(listen: SocketAddr, database_url: impl Into<String>) -> Self {
+        let mut settings = Cli::parse_from(["event-gateway"]).serve;
+        settings.listen = listen;
+        settings.database_url = database_url.into();
+        settings
+    }
+
+    /// The delivery defaults new subscriptions get.
+    pub fn delivery_defaults(&self) -> DeliveryPolicy {
+        let mut policy = DeliveryPolicy {
+            retry: self.default_retry,
+            timeout: self.default_timeout.get(),
+            ..DeliveryPolicy::default()
+        };
+        policy.backoff.delay = self.default_backoff_delay.get();
+        policy.backoff.max = self.default_backoff_max.get();
+        policy
+    }
+}

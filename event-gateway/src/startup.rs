@@ -1,0 +1,184 @@
+//! Wiring: [`Application::build`] opens the store, loads static subscriptions, binds the
+//! listener and assembles the router; [`Application::run_until_stopped`] runs the server, the
+//! dispatcher and the upkeep tasks until the token is cancelled, then drains.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use axum::{Extension, Router};
+use chrono::Utc;
+use shared_events::http::axum::BodyLimit;
+use shared_events::service::shutdown::CancellationToken;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower_http::trace::TraceLayer;
+
+use crate::cache::SubscriptionCache;
+use crate::dispatch::{DispatchSettings, Dispatcher, Sender};
+use crate::domain::SinkPolicy;
+use crate::ingest::{IngestQueue, IngestSettings};
+use crate::maintenance::{self, RetentionSettings};
+use crate::routes::{self, AppState};
+use crate::settings::GatewaySettings;
+use crate::static_subscriptions;
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+
+/// A built gateway, bound and ready to run.
+pub struct Application {
+    settings: GatewaySettings,
+    listener: TcpListener,
+    router: Router,
+    store: Arc<dyn Store>,
+    sqlite: SqliteStore,
+    cache: Arc<SubscriptionCache>,
+    wake: Arc<Notify>,
+    sender: Sender,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+/// Opens the store named by `url`.
+async fn open_store(url: &str) -> anyhow::Result<SqliteStore> {
+    if url.starts_with("sqlite:") {
+        SqliteStore::connect(url)
+            .await
+            .with_context(|| format!("opening {url}"))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        bail!("PostgreSQL is not supported by this gateway version yet; use sqlite://PATH")
+    } else {
+        bail!("unsupported database URL `{url}`: use sqlite://PATH")
+    }
+}
+
+impl Application {
+    /// Opens the database (running migrations), upserts static subscriptions, binds the
+    /// listener and builds the router.
+    ///
+    /// # Errors
+    /// When the database cannot be opened, the subscriptions file is invalid or the address
+    /// cannot be bound.
+    pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
+        shared_events::service::metrics::handle();
+        let sqlite = open_store(&settings.database_url).await?;
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let local = listener.local_addr()?;
+        let mut sink_policy = SinkPolicy::for_listener(local.ip());
+        sink_policy.allow_private = settings.allow_private_sinks;
+        let defaults = settings.delivery_defaults();
+        if let Some(path) = &settings.subscriptions {
+            let subs = static_subscriptions::load(path, &defaults, &sink_policy)?;
+            for sub in &subs {
+                store.upsert_subscription(sub, Utc::now()).await?;
+            }
+            tracing::info!(count = subs.len(), file = %path.display(), "static subscriptions loaded");
+        }
+        let cache = Arc::new(SubscriptionCache::default());
+        cache.reload(store.as_ref()).await?;
+        let wake = Arc::new(Notify::new());
+        let ingest_settings = IngestSettings {
+            max_batch: settings.ingest_batch.max(1),
+            dedupe_window: settings.dedupe_window.get(),
+        };
+        let (ingest, writer) = IngestQueue::start(store.clone(), ingest_settings, wake.clone());
+        let state = AppState {
+            store: store.clone(),
+            cache: cache.clone(),
+            ingest,
+            sink_policy,
+            delivery_defaults: Arc::new(defaults),
+            wake: wake.clone(),
+        };
+        let router = Router::new()
+            .merge(routes::events::router())
+            .merge(routes::subscriptions::router())
+            .merge(routes::deadletters::router())
+            .merge(routes::health::router())
+            .merge(shared_events::service::metrics::router())
+            .layer(Extension(BodyLimit(settings.body_limit)))
+            .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
+            .layer(TraceLayer::new_for_http())
+            .with_state(state);
+        let sender = Sender::new(sink_policy).context("building the HTTP client")?;
+        Ok(Self {
+            settings,
+            listener,
+            router,
+            store,
+            sqlite,
+            cache,
+            wake,
+            sender,
+            writer,
+        })
+    }
+
+    /// The address the gateway listens on (the real port when it was 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.settings.listen)
+    }
+
+    /// Serves until `shutdown` is cancelled, then stops accepting, finishes requests in
+    /// flight, drains delivery attempts (up to the drain timeout) and closes the database.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Self {
+            settings,
+            listener,
+            router,
+            store,
+            sqlite,
+            cache,
+            wake,
+            sender,
+            writer,
+        } = self;
+        let background = CancellationToken::new();
+        let refresher = tokio::spawn(cache.clone().refresh_until(
+            store.clone(),
+            Duration::from_secs(1),
+            background.clone(),
+        ));
+        let retention = RetentionSettings {
+            retention: settings.retention.get(),
+            dedupe_window: settings.dedupe_window.get(),
+            interval: settings.purge_interval.get(),
+        };
+        let upkeep = tokio::spawn(maintenance::run(
+            store.clone(),
+            retention,
+            background.clone(),
+        ));
+        let dispatch = DispatchSettings {
+            max_in_flight: settings.max_in_flight.max(1),
+            subscription_concurrency: settings.subscription_concurrency.max(1),
+            lease_grace: settings.lease_grace.get(),
+        };
+        let dispatcher = Dispatcher::start(
+            store.clone(),
+            cache,
+            sender,
+            dispatch,
+            wake,
+            shutdown.clone(),
+        );
+        tracing::info!(address = %listener.local_addr()?, "event-gateway listening");
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        // The router (and with it every ingest handle) is gone: the writer finishes its queue.
+        let _ = writer.await;
+        dispatcher.drain(settings.drain_timeout.get()).await;
+        background.cancel();
+        let _ = tokio::join!(refresher, upkeep);
+        sqlite.close().await;
+        tracing::info!("event-gateway stopped");
+        served.context("serving HTTP")
+    }
+}

@@ -1,0 +1,207 @@
+//! The SQLite backend: one file, WAL journal, `synchronous=FULL` (a commit survives power
+//! loss), one writer connection (SQLite has one writer anyway; queueing in process avoids
+//! `SQLITE_BUSY`) and a small pool of readers.
+//!
+//! Only one process may use a database file: [`Store::recover_abandoned`] relies on it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use super::{
+    AttemptRecord, ClaimRequest, Claimed, DeadLetter, DeadLetterId, DeadLetterQuery, GiveUp,
+    Ingested, LeaseOwner, NewEvent, Position, Purge, Purged, Redeliver, RetryLater, Settled, Store,
+    StoreError,
+};
+use crate::domain::{Subscription, SubscriptionId};
+
+mod admin;
+mod deliveries;
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory if needed) the database at `url`
+    /// (`sqlite://path/to/file.db`) and runs the migrations.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be opened or migrated.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Closes both pools.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Unix milliseconds, the stored form of every time.
+pub(super) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored time back as a [`DateTime`].
+pub(super) fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A stored subscription id back as a [`SubscriptionId`].
+pub(super) fn sub_id(text: &str) -> Result<SubscriptionId, StoreError> {
+    SubscriptionId::parse(text).map_err(StoreError::Corrupt)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ingest(
+        &self,
+        batch: &[NewEvent],
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        self.ingest_batch(batch, now, since).await
+    }
+    async fn claim(
+        &self,
+        requests: &[ClaimRequest],
+        owner: &LeaseOwner,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        self.claim_due(requests, owner, now).await
+    }
+    async fn complete(&self, batch: &[Settled]) -> Result<u64, StoreError> {
+        self.complete_batch(batch).await
+    }
+    async fn retry(&self, batch: &[RetryLater]) -> Result<u64, StoreError> {
+        self.retry_batch(batch).await
+    }
+    async fn dead_letter(
+        &self,
+        batch: &[GiveUp],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<DeadLetterId>>, StoreError> {
+        self.dead_letter_batch(batch, now).await
+    }
+    async fn recover_abandoned(
+        &self,
+        alive: &LeaseOwner,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET owner = NULL, due_at = ? WHERE owner IS NOT NULL AND owner <> ?",
+        )
+        .bind(ms(now))
+        .bind(alive.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let min: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(min.map(from_ms))
+    }
+    async fn pending(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+    async fn insert_subscription(
+        &self,
+        sub: &Subscription,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.insert_sub(sub, now).await
+    }
+    async fn update_subscription(
+        &self,
+        sub: &Subscription,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.update_sub(sub, now).await
+    }
+    async fn upsert_subscription(
+        &self,
+        sub: &Subscription,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.upsert_sub(sub, now).await
+    }
+    async fn subscription(&self, id: &SubscriptionId) -> Result<Option<Subscription>, StoreError> {
+        self.get_sub(id).await
+    }
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        self.list_subs().await
+    }
+    async fn delete_subscription(&self, id: &SubscriptionId) -> Result<bool, StoreError> {
+        self.delete_sub(id).await
+    }
+    async fn dead_letters(&self, query: &DeadLetterQuery) -> Result<Vec<DeadLetter>, StoreError> {
+        self.list_dead_letters(query).await
+    }
+    async fn dead_letter_by_id(&self, id: DeadLetterId) -> Result<Option<DeadLetter>, StoreError> {
+        self.get_dead_letter(id).await
+    }
+    async fn delete_dead_letter(&self, id: DeadLetterId) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM dead_letters WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+    async fn redeliver(
+        &self,
+        which: &Redeliver,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeadLetterId>, StoreError> {
+        self.redeliver_dead_letters(which, now).await
+    }
+    async fn history(
+        &self,
+        position: Position,
+        subscription: &SubscriptionId,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        self.delivery_history(position, subscription).await
+    }
+    async fn purge(&self, purge: Purge) -> Result<Purged, StoreError> {
+        self.purge_batches(purge).await
+    }
+}

@@ -1,0 +1,9 @@
+//! The gateway through its real HTTP API: a real server on port 0, a real SQLite file per test,
+//! real subscribers.
+
+mod crash;
+mod deadletters;
+mod delivery;
+mod helpers;
+mod ingest;
+mod subscriptions;
