@@ -15,17 +15,25 @@
 //! - [`trace`]: the W3C `traceparent` carried on every event of a saga.
 //! - `service` (feature `service`): plumbing every server binary shares: telemetry, Prometheus
 //!   metrics, the shutdown token, backoff.
+//! - [`registry`]: the catalog as a read-only xRegistry (v1.0-rc4): message definitions and
+//!   schema Versions; its HTTP routes behind the `axum` feature.
+//! - [`asyncapi`]: AsyncAPI 3.0 documents of the services, from [`asyncapi::ServiceSpec`]s.
+//! - [`contracts`]: consumer expectations (Pact V4 message pacts) and their verification
+//!   against events built by the producers' real code.
 //! - [`bus`]: the in-process [`bus::EventBus`] (many handlers) and [`bus::CommandBus`] (one
 //!   handler per command).
 
+pub mod asyncapi;
 pub mod attributes;
 pub mod bus;
 pub mod catalog;
+pub mod contracts;
 pub mod event_type;
 pub mod format;
 pub mod http;
 pub mod problem;
 pub mod producer;
+pub mod registry;
 pub mod schema;
 #[cfg(feature = "service")]
 pub mod service;

@@ -93,7 +93,7 @@ pub enum Issue {
         found: Vec<u32>,
     },
     /// The schema breaks the type's compatibility rule.
-    #[error("{}", incompatible_message(event_type, *mode, report))]
+    #[error("{}", incompatible_message(event_type, *mode, report, consumers))]
     Incompatible {
         /// The type.
         event_type: &'static str,
@@ -101,11 +101,27 @@ pub enum Issue {
         mode: Mode,
         /// What the checker found.
         report: Report,
+        /// The consumers (from `contracts/`) whose expectations the new schema breaks.
+        consumers: Vec<crate::contracts::BrokenConsumer>,
     },
 }
 
-fn incompatible_message(event_type: &str, mode: Mode, report: &Report) -> String {
+fn incompatible_message(
+    event_type: &str,
+    mode: Mode,
+    report: &Report,
+    consumers: &[crate::contracts::BrokenConsumer],
+) -> String {
     let findings: Vec<String> = report.breaking().map(|f| format!("  - {f}")).collect();
+    let consumers = if consumers.is_empty() {
+        String::new()
+    } else {
+        let lines: Vec<String> = consumers.iter().map(|c| format!("  - {c}")).collect();
+        format!(
+            "\nIt breaks these consumers' expectations (contracts/):\n{}",
+            lines.join("\n")
+        )
+    };
     let (unversioned, next) = match crate::EventType::parse(event_type) {
         Ok(ty) => (ty.unversioned().to_owned(), ty.version() + 1),
         Err(_) => (event_type.to_owned(), 2),
@@ -114,7 +130,7 @@ fn incompatible_message(event_type: &str, mode: Mode, report: &Report) -> String
         "{event_type}: the new schema breaks its {mode} compatibility rule:\n{}\n\
          A breaking change needs a new major version: create `{unversioned}.v{next}` (a new Rust \
          type and catalog entry), emit both for a while, and mark `{event_type}` deprecated in \
-         schemas/{event_type}/meta.json.",
+         schemas/{event_type}/meta.json.{consumers}",
         findings.join("\n")
     )
 }
@@ -183,12 +199,24 @@ fn read_type(dir: &Path, event_type: &str) -> Result<TypeFiles, Issue> {
     })
 }
 
-fn compat(entry: &CatalogEntry, meta: &Meta, history: &[Value], new: &Value) -> Option<Issue> {
+fn compat(
+    dir: &Path,
+    entry: &CatalogEntry,
+    meta: &Meta,
+    history: &[Value],
+    new: &Value,
+) -> Option<Issue> {
     let report = schema_compat::check(meta.compatibility, history, new, &CheckOptions::default());
-    (!report.compatible).then_some(Issue::Incompatible {
+    (!report.compatible).then(|| Issue::Incompatible {
         event_type: entry.event_type,
         mode: meta.compatibility,
         report,
+        // The consumers' contracts live beside `schemas/`.
+        consumers: crate::contracts::broken_by(
+            &dir.join("..").join("contracts"),
+            entry.event_type,
+            new,
+        ),
     })
 }
 
@@ -231,11 +259,11 @@ pub fn check_entries(dir: &Path, entries: &[CatalogEntry]) -> Vec<Issue> {
                 event_type: entry.event_type,
                 next: numbers.last().copied().unwrap_or(0) + 1,
             });
-            issues.extend(compat(entry, &files.meta, &history, &generated));
+            issues.extend(compat(dir, entry, &files.meta, &history, &generated));
         }
         // Published revisions must each have passed the rule against their predecessors.
         for i in 1..history.len() {
-            issues.extend(compat(entry, &files.meta, &history[..i], &history[i]));
+            issues.extend(compat(dir, entry, &files.meta, &history[..i], &history[i]));
         }
     }
     issues
@@ -285,7 +313,7 @@ pub fn update_entries(dir: &Path, entries: &[CatalogEntry]) -> Result<Vec<Publis
             let generated = (entry.schema)();
             let history: Vec<Value> = files.versions.iter().map(|(_, v)| v.clone()).collect();
             if history.last() != Some(&generated) {
-                if let Some(issue) = compat(entry, &files.meta, &history, &generated) {
+                if let Some(issue) = compat(dir, entry, &files.meta, &history, &generated) {
                     return Err(issue);
                 }
                 let revision = files.versions.last().map_or(0, |(n, _)| *n) + 1;

@@ -1,0 +1,56 @@
+//! `cectl schema check`: the drift and rule check over a schema directory, what the drift test
+//! runs.
+
+use crate::exit::Exit;
+use crate::output::{Format, print_json};
+use clap::Args;
+use serde_json::json;
+use shared_events::schema::files;
+use std::path::PathBuf;
+
+/// Examples shown under `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  cectl schema check
+  cectl schema check --dir ../other-checkout/schemas -o json
+
+Fix drift with: UPDATE_SCHEMAS=1 cargo test -p shared-events --test schemas
+
+Exit codes: 0 the directory matches the types, 3 it does not.";
+
+/// Arguments of `cectl schema check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The schema directory
+    #[arg(long, default_value = "schemas")]
+    pub dir: PathBuf,
+}
+
+/// Runs the command.
+pub fn run(args: &CheckArgs, format: Format) -> Exit {
+    if !args.dir.is_dir() {
+        eprintln!("cectl: {} is not a directory", args.dir.display());
+        return Exit::Usage;
+    }
+    let issues = files::check(&args.dir);
+    match format {
+        Format::Json => print_json(&json!({
+            "dir": args.dir,
+            "ok": issues.is_empty(),
+            "issues": issues.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        })),
+        Format::Table => {
+            if issues.is_empty() {
+                println!("ok: {} matches the Rust types", args.dir.display());
+            }
+            for issue in &issues {
+                println!("{issue}");
+            }
+        }
+    }
+    if issues.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Bad
+    }
+}
