@@ -25,11 +25,12 @@ impl Snapshot {
         self.by_id.get(id)
     }
 
-    /// The ids of the subscriptions `event` matches.
+    /// The ids of the subscriptions `event` matches (disabled and refused ones match nothing;
+    /// those pending validation get their events held).
     pub fn matching(&self, event: &impl EventAttributes) -> Vec<SubscriptionId> {
         self.subscriptions
             .iter()
-            .filter(|s| s.matches(event))
+            .filter(|s| s.state.status.accepts_events() && s.matches(event))
             .map(|s| s.id.clone())
             .collect()
     }

@@ -6,27 +6,39 @@
 //! # Layout
 //! - [`settings`]: the command line and every setting, with environment fallbacks.
 //! - [`startup`]: [`startup::Application`]: build, run until stopped, drain.
-//! - [`domain`]: subscriptions, filters, sinks and the SSRF policy, ISO 8601 durations, and
-//!   the retry policy as a pure function. No HTTP and no SQL.
+//! - [`domain`]: subscriptions and their state, filters, sinks and the SSRF policy, Standard
+//!   Webhooks signing, ISO 8601 durations, and the retry policy as a pure function. No HTTP and
+//!   no SQL.
 //! - [`store`]: the [`store::Store`] trait, the one storage boundary, and its backends
 //!   ([`store::sqlite`]).
 //! - [`ingest`]: group commit: one writer task batches concurrent requests into one transaction.
 //! - [`cache`]: the in-memory subscriptions that ingest matches and the dispatcher claims for.
-//! - [`dispatch`]: the claimer loop, one task per attempt, and the batched completer.
+//! - [`dispatch`]: the claimer loop with per-subscription flow control (rate limits, pauses),
+//!   one task per attempt (signed), and the batched completer (which also disables
+//!   subscriptions that answered 410 or kept failing).
 //! - [`routes`]: the HTTP API, one module per resource.
-//! - [`error`]: [`error::ApiError`], answered as problem+json.
+//! - [`server`]: the connection loop with header deadlines and size and connection caps.
+//! - [`auth`]: bearer tokens (read and write scopes) for the management API and `/events`.
+//! - [`handshake`]: the CloudEvents webhook handshake (abuse protection) before deliveries.
+//! - [`inbound`]: inbound webhook sources, their signatures and their mapping to CloudEvents.
+//! - [`error`]: [`error::ApiError`], answered as problem+json, and the middleware that makes
+//!   every other error answer problem+json too.
 //! - [`static_subscriptions`]: subscriptions from a YAML or TOML file, upserted at start.
 //! - [`maintenance`]: retention and the pending-deliveries gauge.
 //! - [`display`]: `event-gateway display`, a sink that prints what it receives.
 
+pub mod auth;
 pub mod cache;
 pub mod dispatch;
 pub mod display;
 pub mod domain;
 pub mod error;
+pub mod handshake;
+pub mod inbound;
 pub mod ingest;
 pub mod maintenance;
 pub mod routes;
+pub mod server;
 pub mod settings;
 pub mod startup;
 pub mod static_subscriptions;

@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
+use url::Url;
 
+use crate::auth::BearerToken;
 use crate::domain::{DeliveryPolicy, IsoDuration};
 
 /// The `event-gateway` command line.
@@ -107,6 +110,72 @@ pub struct GatewaySettings {
     /// Default `delivery.timeout`.
     #[arg(long, env = "GATEWAY_DEFAULT_TIMEOUT", default_value = "PT10S")]
     pub default_timeout: IsoDuration,
+    /// Sinks in these networks (CIDR, comma-separated) are accepted whatever their address
+    /// class, e.g. `127.0.0.0/8,10.1.0.0/16`.
+    #[arg(long, env = "GATEWAY_ALLOW_SINKS", value_delimiter = ',')]
+    pub allow_sinks: Vec<IpNet>,
+    /// Only deliver to `https` sinks.
+    #[arg(long, env = "GATEWAY_HTTPS_ONLY")]
+    pub https_only: bool,
+    /// Bearer tokens that may read and write the API (comma-separated; at least 16 characters).
+    #[arg(
+        long = "api-token",
+        env = "GATEWAY_API_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub api_tokens: Vec<BearerToken>,
+    /// Bearer tokens that may only read (`GET`) the API.
+    #[arg(
+        long = "read-token",
+        env = "GATEWAY_READ_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_tokens: Vec<BearerToken>,
+    /// Listen on a non-loopback address without tokens (an open API): only for trusted networks.
+    #[arg(long, env = "GATEWAY_INSECURE")]
+    pub insecure: bool,
+    /// `WebHook-Request-Origin` of handshakes and deliveries: a DNS name naming this gateway.
+    #[arg(
+        long,
+        env = "GATEWAY_WEBHOOK_ORIGIN",
+        default_value = "event-gateway.local"
+    )]
+    pub webhook_origin: String,
+    /// `WebHook-Request-Rate` (requests per minute) asked for subscriptions without `rateLimit`.
+    #[arg(long, env = "GATEWAY_HANDSHAKE_RATE", default_value_t = 600)]
+    pub handshake_rate: u32,
+    /// The gateway's public base URL; when set, handshakes offer `WebHook-Request-Callback`.
+    #[arg(long, env = "GATEWAY_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+    /// How long an old secret keeps signing after `POST /subscriptions/{id}/secret/rotate`.
+    #[arg(long, env = "GATEWAY_SECRET_ROTATION_GRACE", default_value = "P1D")]
+    pub secret_rotation_grace: IsoDuration,
+    /// A subscription whose attempts have all failed for this long is disabled.
+    #[arg(long, env = "GATEWAY_DISABLE_AFTER", default_value = "P5D")]
+    pub disable_after: IsoDuration,
+    /// Inbound webhook sources (YAML or TOML) for `POST /webhooks/{source}`.
+    #[arg(long, env = "GATEWAY_WEBHOOK_SOURCES")]
+    pub webhook_sources: Option<PathBuf>,
+    /// How far an inbound webhook's timestamp may be from now.
+    #[arg(long, env = "GATEWAY_WEBHOOK_TOLERANCE", default_value = "PT5M")]
+    pub webhook_tolerance: IsoDuration,
+    /// Longest a request may take, body included (408 after).
+    #[arg(long, env = "GATEWAY_REQUEST_TIMEOUT", default_value = "PT30S")]
+    pub request_timeout: IsoDuration,
+    /// Longest a client may take to send a request's headers.
+    #[arg(long, env = "GATEWAY_HEADER_READ_TIMEOUT", default_value = "PT10S")]
+    pub header_read_timeout: IsoDuration,
+    /// Most headers a request may have.
+    #[arg(long, env = "GATEWAY_MAX_HEADERS", default_value_t = 100)]
+    pub max_headers: usize,
+    /// Largest request head (request line and headers), bytes (at least 8192).
+    #[arg(long, env = "GATEWAY_MAX_HEADER_BYTES", default_value_t = 64 * 1024)]
+    pub max_header_bytes: usize,
+    /// Most client connections open at once.
+    #[arg(long, env = "GATEWAY_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 impl GatewaySettings {

@@ -9,18 +9,24 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use axum::{Extension, Router};
 use chrono::Utc;
+use http::StatusCode;
 use shared_events::http::axum::BodyLimit;
 use shared_events::service::shutdown::CancellationToken;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::{self, Tokens};
 use crate::cache::SubscriptionCache;
-use crate::dispatch::{DispatchSettings, Dispatcher, Sender};
-use crate::domain::SinkPolicy;
+use crate::dispatch::{DispatchSettings, DispatchShared, Dispatcher, FlowControl, Sender};
+use crate::domain::{SinkPolicy, Status, SubscriptionState};
+use crate::error::problem_json;
+use crate::handshake::{self, HandshakeSettings};
 use crate::ingest::{IngestQueue, IngestSettings};
 use crate::maintenance::{self, RetentionSettings};
-use crate::routes::{self, AppState};
+use crate::routes::{self, AppState, WebhookSettings};
+use crate::server::{self, ServerLimits};
 use crate::settings::GatewaySettings;
 use crate::static_subscriptions;
 use crate::store::Store;
@@ -36,6 +42,8 @@ pub struct Application {
     cache: Arc<SubscriptionCache>,
     wake: Arc<Notify>,
     sender: Sender,
+    shared: DispatchShared,
+    handshakes: Arc<HandshakeSettings>,
     writer: tokio::task::JoinHandle<()>,
 }
 
@@ -61,6 +69,24 @@ impl Application {
     /// cannot be bound.
     pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
         shared_events::service::metrics::handle();
+        let tokens = Tokens::new(settings.api_tokens.clone(), settings.read_tokens.clone());
+        if !settings.listen.ip().is_loopback() && !tokens.enabled() && !settings.insecure {
+            bail!(
+                "refusing to listen on {} without API tokens: set GATEWAY_API_TOKENS (or \
+                 --api-token), or pass --insecure to run an open API on a trusted network",
+                settings.listen
+            );
+        }
+        let webhooks = WebhookSettings {
+            sources: match &settings.webhook_sources {
+                Some(path) => crate::inbound::load(path)?
+                    .into_iter()
+                    .map(|s| (s.name.clone(), s))
+                    .collect(),
+                None => Default::default(),
+            },
+            tolerance: settings.webhook_tolerance.get(),
+        };
         let sqlite = open_store(&settings.database_url).await?;
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let listener = TcpListener::bind(settings.listen)
@@ -69,11 +95,17 @@ impl Application {
         let local = listener.local_addr()?;
         let mut sink_policy = SinkPolicy::for_listener(local.ip());
         sink_policy.allow_private = settings.allow_private_sinks;
+        sink_policy.allow = settings.allow_sinks.clone().into();
+        sink_policy.https_only = settings.https_only;
         let defaults = settings.delivery_defaults();
         if let Some(path) = &settings.subscriptions {
             let subs = static_subscriptions::load(path, &defaults, &sink_policy)?;
             for sub in &subs {
-                store.upsert_subscription(sub, Utc::now()).await?;
+                let mut sub = sub.clone();
+                if sub.delivery.handshake {
+                    sub.state = SubscriptionState::new(Status::PendingValidation, None, Utc::now());
+                }
+                store.upsert_subscription(&sub, Utc::now()).await?;
             }
             tracing::info!(count = subs.len(), file = %path.display(), "static subscriptions loaded");
         }
@@ -85,6 +117,16 @@ impl Application {
             dedupe_window: settings.dedupe_window.get(),
         };
         let (ingest, writer) = IngestQueue::start(store.clone(), ingest_settings, wake.clone());
+        let sender = Sender::new(sink_policy.clone()).context("building the HTTP client")?;
+        let handshakes = Arc::new(HandshakeSettings {
+            origin: Arc::from(settings.webhook_origin.as_str()),
+            default_rate_per_minute: settings.handshake_rate.max(1),
+            public_url: settings.public_url.clone(),
+        });
+        let shared = DispatchShared {
+            flow: Arc::new(FlowControl::default()),
+            origin: handshakes.origin.clone(),
+        };
         let state = AppState {
             store: store.clone(),
             cache: cache.clone(),
@@ -92,18 +134,37 @@ impl Application {
             sink_policy,
             delivery_defaults: Arc::new(defaults),
             wake: wake.clone(),
+            sender: sender.clone(),
+            handshake: handshakes.clone(),
+            flow: shared.flow.clone(),
+            secret_grace: settings.secret_rotation_grace.get(),
+            webhooks: Arc::new(webhooks),
         };
-        let router = Router::new()
+        // Behind bearer tokens when configured: the management API and `/events`.
+        let protected = Router::new()
             .merge(routes::events::router())
             .merge(routes::subscriptions::router())
+            .merge(routes::secret::router())
             .merge(routes::deadletters::router())
+            .route_layer(axum::middleware::from_fn_with_state(
+                tokens,
+                auth::require_token,
+            ));
+        let router = Router::new()
+            .merge(protected)
+            .merge(routes::webhooks::router())
+            .merge(routes::handshake::router())
             .merge(routes::health::router())
             .merge(shared_events::service::metrics::router())
             .layer(Extension(BodyLimit(settings.body_limit)))
             .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                settings.request_timeout.get(),
+            ))
+            .layer(axum::middleware::from_fn(problem_json))
             .layer(TraceLayer::new_for_http())
             .with_state(state);
-        let sender = Sender::new(sink_policy).context("building the HTTP client")?;
         Ok(Self {
             settings,
             listener,
@@ -113,6 +174,8 @@ impl Application {
             cache,
             wake,
             sender,
+            shared,
+            handshakes,
             writer,
         })
     }
@@ -137,6 +200,8 @@ impl Application {
             cache,
             wake,
             sender,
+            shared,
+            handshakes,
             writer,
         } = self;
         let background = CancellationToken::new();
@@ -159,19 +224,33 @@ impl Application {
             max_in_flight: settings.max_in_flight.max(1),
             subscription_concurrency: settings.subscription_concurrency.max(1),
             lease_grace: settings.lease_grace.get(),
+            disable_after: settings.disable_after.get(),
         };
+        let pending = tokio::spawn(validate_pending(
+            store.clone(),
+            cache.clone(),
+            sender.clone(),
+            handshakes,
+        ));
         let dispatcher = Dispatcher::start(
             store.clone(),
             cache,
             sender,
             dispatch,
+            shared,
             wake,
             shutdown.clone(),
         );
         tracing::info!(address = %listener.local_addr()?, "event-gateway listening");
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await;
+        let limits = ServerLimits {
+            header_read_timeout: settings.header_read_timeout.get(),
+            max_headers: settings.max_headers,
+            max_header_bytes: settings.max_header_bytes,
+            max_connections: settings.max_connections,
+            drain: settings.drain_timeout.get(),
+        };
+        let served = server::serve(listener, router, limits, shutdown.clone()).await;
+        pending.abort();
         // The router (and with it every ingest handle) is gone: the writer finishes its queue.
         let _ = writer.await;
         dispatcher.drain(settings.drain_timeout.get()).await;
@@ -180,5 +259,29 @@ impl Application {
         sqlite.close().await;
         tracing::info!("event-gateway stopped");
         served.context("serving HTTP")
+    }
+}
+
+/// Runs the handshake of every subscription still waiting for one (static subscriptions, or a
+/// handshake cut short by a restart).
+async fn validate_pending(
+    store: Arc<dyn Store>,
+    cache: Arc<SubscriptionCache>,
+    sender: Sender,
+    settings: Arc<HandshakeSettings>,
+) {
+    let Ok(subs) = store.subscriptions().await else {
+        return;
+    };
+    for sub in subs {
+        if sub.delivery.handshake && sub.state.status == Status::PendingValidation {
+            if let Err(error) = handshake::validate(store.as_ref(), &sender, &settings, &sub).await
+            {
+                tracing::warn!(error = ?error, subscription = %sub.id, "handshake failed");
+            }
+        }
+    }
+    if let Err(error) = cache.reload(store.as_ref()).await {
+        tracing::warn!(error = ?error, "could not reload subscriptions after handshakes");
     }
 }

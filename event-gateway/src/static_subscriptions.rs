@@ -82,7 +82,7 @@ mod tests {
     fn policy() -> SinkPolicy {
         SinkPolicy {
             allow_loopback: true,
-            allow_private: false,
+            ..SinkPolicy::default()
         }
     }
 

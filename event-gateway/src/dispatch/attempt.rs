@@ -14,7 +14,11 @@ use shared_events::Event;
 use shared_events::format;
 
 use crate::domain::retry::parse_retry_after;
-use crate::domain::{AttemptResult, Format, SinkPolicy, SinkUrl};
+use crate::domain::signing::signature_header;
+use crate::domain::{AttemptResult, Format, SigningKey, SinkError, SinkPolicy, SinkUrl};
+
+/// The handshake's and deliveries' origin header (CloudEvents HTTP 1.1 Web Hooks §4.1.2).
+pub const REQUEST_ORIGIN: &str = "webhook-request-origin";
 
 /// The most of a failed response's body that is kept.
 const EXCERPT: usize = 1024;
@@ -41,6 +45,31 @@ pub struct Sender {
     policy: SinkPolicy,
 }
 
+/// What a delivery carries besides the event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// Sign with these keys (Standard Webhooks), under this `webhook-id`.
+    pub signing: Option<(&'a [SigningKey], &'a str)>,
+    /// Send `WebHook-Request-Origin` with this value (after a handshake).
+    pub origin: Option<&'a str>,
+}
+
+/// What a sink answered to the handshake's `OPTIONS`.
+#[derive(Debug, Clone)]
+pub enum ValidationAnswer {
+    /// It answered with this status and these headers.
+    Answered {
+        /// The status.
+        status: u16,
+        /// `WebHook-Allowed-Origin`, if present.
+        allowed_origin: Option<String>,
+        /// `WebHook-Allowed-Rate`, if present.
+        allowed_rate: Option<String>,
+    },
+    /// It could not be reached (or is refused by the SSRF guard).
+    Unreachable(String),
+}
+
 /// Resolves sink host names and drops every address the policy refuses, so a name cannot be
 /// pointed at a forbidden address after the subscription was accepted.
 #[derive(Debug)]
@@ -50,7 +79,7 @@ struct GuardedResolver {
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.policy;
+        let policy = self.policy.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
             let found: Vec<SocketAddr> =
@@ -82,19 +111,25 @@ impl Sender {
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .connect_timeout(Duration::from_secs(10))
-            .dns_resolver(Arc::new(GuardedResolver { policy }))
+            .dns_resolver(Arc::new(GuardedResolver {
+                policy: policy.clone(),
+            }))
+            // A proxy would resolve and connect on our behalf, past the guard.
+            .no_proxy()
             .user_agent(concat!("event-gateway/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self { client, policy })
     }
 
-    /// Sends an event (structured JSON bytes as stored) to `sink`.
+    /// Sends an event (structured JSON bytes as stored) to `sink`, signed and with the origin
+    /// header as `extras` say.
     pub async fn send(
         &self,
         sink: &SinkUrl,
         format: Format,
         body: &Bytes,
         timeout: Duration,
+        extras: Extras<'_>,
     ) -> Attempted {
         let started = Instant::now();
         let failed = |result, error: String| Attempted {
@@ -106,25 +141,88 @@ impl Sender {
         if let Err(refused) = self.policy.check_url(sink) {
             return failed(AttemptResult::Network, refused.to_string());
         }
-        let request = match format {
-            Format::Structured => self
-                .client
-                .post(sink.url().clone())
-                .header(
+        let (mut headers, data) = match format {
+            Format::Structured => {
+                let mut headers = http::HeaderMap::new();
+                headers.insert(
                     CONTENT_TYPE,
                     HeaderValue::from_static("application/cloudevents+json; charset=utf-8"),
-                )
-                .body(body.clone()),
+                );
+                (headers, body.clone())
+            }
             Format::Binary => match encode_binary(body) {
-                Ok((headers, data)) => self
-                    .client
-                    .post(sink.url().clone())
-                    .headers(headers)
-                    .body(data),
+                Ok(encoded) => encoded,
                 Err(error) => return failed(AttemptResult::Network, error),
             },
         };
+        if let Some((keys, msg_id)) = extras.signing {
+            let now = Utc::now();
+            let timestamp = now.timestamp();
+            if let Some(signature) = signature_header(keys, msg_id, timestamp, &data, now) {
+                let values = [
+                    ("webhook-id", msg_id.to_owned()),
+                    ("webhook-timestamp", timestamp.to_string()),
+                    ("webhook-signature", signature),
+                ];
+                for (name, value) in values {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        headers.insert(name, value);
+                    }
+                }
+            }
+        }
+        if let Some(origin) = extras.origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+            headers.insert(REQUEST_ORIGIN, origin);
+        }
+        let request = self
+            .client
+            .post(sink.url().clone())
+            .headers(headers)
+            .body(data);
         self.send_request(request.timeout(timeout), started).await
+    }
+
+    /// The handshake's validation request: `OPTIONS` to the sink with `WebHook-Request-Origin`,
+    /// and `WebHook-Request-Rate` and `WebHook-Request-Callback` when given.
+    pub async fn validate(
+        &self,
+        sink: &SinkUrl,
+        origin: &str,
+        rate_per_minute: Option<u32>,
+        callback: Option<&str>,
+        timeout: Duration,
+    ) -> ValidationAnswer {
+        if let Err(refused) = self.policy.check_url(sink) {
+            return ValidationAnswer::Unreachable(refused.to_string());
+        }
+        let mut request = self
+            .client
+            .request(http::Method::OPTIONS, sink.url().clone())
+            .header(REQUEST_ORIGIN, origin)
+            .timeout(timeout);
+        if let Some(rate) = rate_per_minute {
+            request = request.header("webhook-request-rate", rate.to_string());
+        }
+        if let Some(callback) = callback {
+            request = request.header("webhook-request-callback", callback);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let header = |name: &str| {
+                    response
+                        .headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|v| v.trim().to_owned())
+                };
+                ValidationAnswer::Answered {
+                    status: response.status().as_u16(),
+                    allowed_origin: header("webhook-allowed-origin"),
+                    allowed_rate: header("webhook-allowed-rate"),
+                }
+            }
+            Err(error) => ValidationAnswer::Unreachable(describe(&error)),
+        }
     }
 
     /// Sends an already encoded event (for the dead-letter sink).
@@ -215,6 +313,29 @@ impl Sender {
     }
 }
 
+/// Resolves a sink's host (once, with a deadline) and refuses it when any address it resolves
+/// to is refused by `policy`: the subscription-time half of the SSRF guard. A name that does not
+/// resolve now passes (it is checked again at connect time).
+///
+/// # Errors
+/// [`SinkError`] naming the refused address.
+pub async fn vet_sink(policy: &SinkPolicy, sink: &SinkUrl) -> Result<(), SinkError> {
+    policy.check_url(sink)?;
+    let Some(url::Host::Domain(host)) = sink.url().host() else {
+        return Ok(());
+    };
+    let lookup = tokio::net::lookup_host((host, sink.url().port_or_known_default().unwrap_or(80)));
+    let Ok(Ok(found)) = tokio::time::timeout(Duration::from_secs(2), lookup).await else {
+        return Ok(());
+    };
+    for address in found {
+        if !policy.allows(address.ip()) {
+            return Err(SinkError::Forbidden(address.ip()));
+        }
+    }
+    Ok(())
+}
+
 /// Binary mode from the stored structured JSON: the one place an event is decoded for sending.
 fn encode_binary(body: &Bytes) -> Result<(http::HeaderMap, Bytes), String> {
     let event =
@@ -233,4 +354,32 @@ fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[tokio::test]
+    async fn the_resolver_refuses_a_name_that_resolves_only_to_forbidden_addresses() {
+        let strict = GuardedResolver {
+            policy: SinkPolicy::for_listener(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        };
+        let name: Name = "localhost".parse().expect("a name");
+        assert!(strict.resolve(name).await.is_err());
+        let local = GuardedResolver {
+            policy: SinkPolicy::for_listener(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        };
+        let name: Name = "localhost".parse().expect("a name");
+        let addrs: Vec<SocketAddr> = local.resolve(name).await.expect("allowed").collect();
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()));
+    }
+
+    #[tokio::test]
+    async fn vetting_at_write_time_resolves_the_name() {
+        let strict = SinkPolicy::for_listener(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let sink = SinkUrl::parse("http://localhost.:9/").expect("a sink");
+        assert!(vet_sink(&strict, &sink).await.is_err());
+    }
 }

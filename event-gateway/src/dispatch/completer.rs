@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, mpsc};
 
 use super::attempt::Sender;
-use crate::domain::{AttemptResult, Outcome, SinkUrl};
+use crate::cache::SubscriptionCache;
+use crate::domain::{AttemptResult, Outcome, SinkUrl, SubscriptionId};
 use crate::store::{GiveUp, RetryLater, Settled, Store};
 
 /// Most outcomes written per batch.
@@ -27,6 +28,8 @@ pub struct Settlement {
     pub ingested_at: DateTime<Utc>,
     /// Where a dead letter also goes, if the subscription has a `deadLetterSink`.
     pub dead_letter_copy: Option<DeadLetterCopy>,
+    /// Disable the subscription, for this reason (410 Gone, failing too long).
+    pub disable: Option<String>,
 }
 
 /// A dead letter to send to a `deadLetterSink`.
@@ -67,6 +70,7 @@ impl RetryHint {
 /// Runs until every sender of `rx` is dropped, writing what is queued in batches.
 pub async fn run(
     store: Arc<dyn Store>,
+    cache: Arc<SubscriptionCache>,
     sender: Sender,
     hint: Arc<RetryHint>,
     wake: Arc<Notify>,
@@ -77,8 +81,14 @@ pub async fn run(
         let (mut done, mut retries, mut give_ups, mut sinks) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let now = Utc::now();
+        let mut disable: Vec<(SubscriptionId, String)> = Vec::new();
         for s in buffer.drain(..) {
             let sub = s.settled.subscription.as_str().to_owned();
+            if let Some(reason) = s.disable {
+                if !disable.iter().any(|(id, _)| *id == s.settled.subscription) {
+                    disable.push((s.settled.subscription.clone(), reason));
+                }
+            }
             match s.outcome {
                 Outcome::Delivered => {
                     metrics::counter!("gateway_deliveries_delivered_total", "subscription" => sub)
@@ -140,6 +150,22 @@ pub async fn run(
                 Err(error) => {
                     tracing::error!(error = ?error, "recording dead letters failed; they will be attempted again")
                 }
+            }
+        }
+        if !disable.is_empty() {
+            for (id, reason) in &disable {
+                match store.disable_subscription(id, reason, now).await {
+                    Ok(parked) => {
+                        tracing::warn!(subscription = %id, reason = %reason, parked, "subscription disabled");
+                        metrics::counter!("gateway_subscriptions_disabled_total").increment(1);
+                    }
+                    Err(error) => {
+                        tracing::error!(error = ?error, subscription = %id, "disabling a subscription failed")
+                    }
+                }
+            }
+            if let Err(error) = cache.reload(store.as_ref()).await {
+                tracing::warn!(error = ?error, "could not reload subscriptions after disabling");
             }
         }
     }

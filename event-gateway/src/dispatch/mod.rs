@@ -17,16 +17,22 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::task::TaskTracker;
 
 use crate::cache::SubscriptionCache;
+use crate::domain::signing::message_id;
 use crate::domain::{
-    AttemptContext, AttemptResult, DeadLetterReason, Outcome, Subscription, SubscriptionId, decide,
+    AttemptContext, AttemptResult, DeadLetterReason, Outcome, Status, Subscription, SubscriptionId,
+    decide,
 };
 use crate::store::{AttemptRecord, ClaimRequest, Claimed, LeaseOwner, Settled, Store};
 
 pub mod attempt;
 pub mod completer;
+pub mod flow;
 
+use attempt::Extras;
 pub use attempt::Sender;
 use completer::{DeadLetterCopy, RetryHint, Settlement};
+pub use flow::FlowControl;
+use flow::Health;
 
 /// How the dispatcher works.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +43,8 @@ pub struct DispatchSettings {
     pub subscription_concurrency: u32,
     /// Added to the attempt timeout to make a claim's lease.
     pub lease_grace: Duration,
+    /// A subscription whose attempts have all failed for this long is disabled.
+    pub disable_after: Duration,
 }
 
 const POLL_MIN: Duration = Duration::from_millis(5);
@@ -84,7 +92,19 @@ struct Context {
     cache: Arc<SubscriptionCache>,
     sender: Sender,
     slots: Slots,
+    flow: Arc<FlowControl>,
+    origin: Arc<str>,
+    disable_after: Duration,
     outcomes: mpsc::UnboundedSender<Settlement>,
+}
+
+/// What the dispatcher shares with the rest of the gateway.
+#[derive(Debug, Clone)]
+pub struct DispatchShared {
+    /// Per-subscription rate limits and pauses.
+    pub flow: Arc<FlowControl>,
+    /// The `WebHook-Request-Origin` of handshake subscriptions' deliveries.
+    pub origin: Arc<str>,
 }
 
 /// The running dispatcher.
@@ -103,6 +123,7 @@ impl Dispatcher {
         cache: Arc<SubscriptionCache>,
         sender: Sender,
         settings: DispatchSettings,
+        shared: DispatchShared,
         wake: Arc<Notify>,
         shutdown: CancellationToken,
     ) -> Self {
@@ -110,6 +131,7 @@ impl Dispatcher {
         let hint = Arc::new(RetryHint::default());
         let completer = tokio::spawn(completer::run(
             store.clone(),
+            cache.clone(),
             sender.clone(),
             hint.clone(),
             wake.clone(),
@@ -120,6 +142,9 @@ impl Dispatcher {
             cache,
             sender,
             slots: Slots::default(),
+            flow: shared.flow,
+            origin: shared.origin,
+            disable_after: settings.disable_after,
             outcomes,
         });
         let attempts = TaskTracker::new();
@@ -180,7 +205,12 @@ async fn claim_loop(
         let (total, busy) = cx.slots.in_flight();
         let mut free_total = settings.max_in_flight.saturating_sub(total);
         let mut requests = Vec::new();
+        let mut next_token: Option<std::time::Instant> = None;
+        let now = std::time::Instant::now();
         for sub in &snapshot.subscriptions {
+            if sub.state.status != Status::Active {
+                continue;
+            }
             let cap = sub
                 .delivery
                 .max_concurrency
@@ -188,11 +218,18 @@ async fn claim_loop(
             let free = cap
                 .saturating_sub(busy.get(&sub.id).copied().unwrap_or(0))
                 .min(free_total);
-            if free > 0 {
-                free_total -= free;
+            if free == 0 {
+                continue;
+            }
+            let grant = cx.flow.grant(&sub.id, sub.effective_rate(), free, now);
+            if let Some(at) = grant.retry_at {
+                next_token = Some(next_token.map_or(at, |n| n.min(at)));
+            }
+            if grant.attempts > 0 {
+                free_total -= grant.attempts;
                 requests.push(ClaimRequest {
                     subscription: sub.id.clone(),
-                    limit: free,
+                    limit: grant.attempts,
                     lease: sub.delivery.timeout + settings.lease_grace,
                 });
             }
@@ -204,6 +241,10 @@ async fn claim_loop(
                     let mut counts: HashMap<&SubscriptionId, u32> = HashMap::new();
                     for c in &claimed {
                         *counts.entry(&c.subscription).or_default() += 1;
+                    }
+                    for r in &requests {
+                        let got = counts.get(&r.subscription).copied().unwrap_or(0);
+                        cx.flow.settle_claim(&r.subscription, r.limit, got);
                     }
                     let saturated = requests
                         .iter()
@@ -223,10 +264,16 @@ async fn claim_loop(
                     }
                 }
                 Err(error) => {
+                    for r in &requests {
+                        cx.flow.settle_claim(&r.subscription, r.limit, 0);
+                    }
                     tracing::error!(error = ?error, "claiming deliveries failed");
                     idle = POLL_MAX;
                 }
             }
+        }
+        if let Some(at) = next_token {
+            wait = wait.min(at.saturating_duration_since(std::time::Instant::now()));
         }
         if let Some(next) = hint.next(Utc::now()) {
             wait = wait.min((next - Utc::now()).to_std().unwrap_or_default());
@@ -263,9 +310,14 @@ async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed)
         };
         (Outcome::DeadLettered(DeadLetterReason::TtlExpired), record)
     } else {
+        let msg_id = message_id(sub.id.as_str(), claimed.position);
+        let extras = Extras {
+            signing: (!sub.secrets.is_empty()).then_some((sub.secrets.as_slice(), msg_id.as_str())),
+            origin: policy.handshake.then_some(&*cx.origin),
+        };
         let attempted = cx
             .sender
-            .send(&sub.sink, sub.format, &claimed.body, policy.timeout)
+            .send(&sub.sink, sub.format, &claimed.body, policy.timeout, extras)
             .await;
         let now = Utc::now();
         let cx_attempt = AttemptContext {
@@ -320,11 +372,60 @@ async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed)
         record,
     };
     let subscription = settled.subscription.clone();
+    let disable = health(&cx, &sub, &settled.record, outcome).await;
     let _ = cx.outcomes.send(Settlement {
         settled,
         outcome,
         ingested_at: claimed.ingested_at,
         dead_letter_copy,
+        disable,
     });
     cx.slots.release(&subscription);
+}
+
+/// Reacts to what the sink said about itself: `429` with `Retry-After` pauses the
+/// subscription, `410 Gone` disables it, and so does failing continuously for the configured
+/// time. Answers why to disable it, if it should be.
+async fn health(
+    cx: &Context,
+    sub: &Subscription,
+    record: &AttemptRecord,
+    outcome: Outcome,
+) -> Option<String> {
+    let now = Utc::now();
+    match record.status {
+        Some(410) => {
+            cx.flow.pause(&sub.id, Duration::from_secs(5));
+            return Some("the sink answered 410 Gone".to_owned());
+        }
+        Some(429) => {
+            if let Outcome::RetryAt(at) = outcome {
+                let wait = (at - now).to_std().unwrap_or_default();
+                cx.flow.pause(&sub.id, wait);
+            }
+            return None;
+        }
+        _ => {}
+    }
+    let delivered = outcome == Outcome::Delivered;
+    match cx
+        .flow
+        .record_health(&sub.id, delivered, sub.state.failing_since, now)
+    {
+        Health::Unchanged => None,
+        Health::Recovered | Health::StartedFailing => {
+            let since = (!delivered).then_some(now);
+            if let Err(error) = cx.store.set_failing_since(&sub.id, since).await {
+                tracing::warn!(error = ?error, "recording a subscription's failures failed");
+            }
+            None
+        }
+        Health::FailingSince(since) => {
+            let failing = (now - since).to_std().unwrap_or_default();
+            (failing >= cx.disable_after).then(|| {
+                cx.flow.pause(&sub.id, Duration::from_secs(5));
+                format!("every attempt failed for {}s", failing.as_secs())
+            })
+        }
+    }
 }

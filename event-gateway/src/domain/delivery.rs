@@ -27,6 +27,8 @@ pub struct DeliveryPolicy {
     pub ttl: Option<Duration>,
     /// At most this many attempts in flight at once for this subscription.
     pub max_concurrency: Option<u32>,
+    /// Ask the sink's consent first (the CloudEvents webhook handshake).
+    pub handshake: bool,
 }
 
 impl Default for DeliveryPolicy {
@@ -45,6 +47,7 @@ impl Default for DeliveryPolicy {
             dead_letter_sink: None,
             ttl: None,
             max_concurrency: None,
+            handshake: false,
         }
     }
 }
@@ -61,6 +64,7 @@ const DELIVERY_FIELDS: &[&str] = &[
     "maxConcurrency",
     "mode",
     "ordering",
+    "handshake",
 ];
 
 pub(super) fn parse_delivery(
@@ -143,6 +147,16 @@ pub(super) fn parse_delivery(
             ));
         }
         policy.max_concurrency = Some(max);
+    }
+    match object.get("handshake") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(on)) => policy.handshake = *on,
+        Some(_) => {
+            return Err(FieldError::new(
+                "delivery.handshake",
+                "must be true or false",
+            ));
+        }
     }
     match object.get("deadLetterSink") {
         None | Some(Value::Null) => {}

@@ -5,11 +5,17 @@ pub mod delivery;
 pub mod duration;
 pub mod filter;
 pub mod retry;
+pub mod signing;
 pub mod sink;
+pub mod state;
 pub mod subscription;
 
 pub use duration::IsoDuration;
 pub use filter::{EventAttributes, Filter};
 pub use retry::{AttemptContext, AttemptResult, DeadLetterReason, Outcome, decide};
+pub use signing::{SigningKey, WebhookSecret};
 pub use sink::{SinkError, SinkPolicy, SinkUrl};
-pub use subscription::{DeliveryPolicy, FieldError, Format, Subscription, SubscriptionId};
+pub use state::{RateLimit, Status, SubscriptionState};
+pub use subscription::{
+    DeliveryPolicy, FieldError, Format, SecretInput, Subscription, SubscriptionId,
+};

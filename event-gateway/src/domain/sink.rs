@@ -8,6 +8,9 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use ipnet::IpNet;
 use url::{Host, Url};
 
 /// A sink URL: absolute, `http` or `https`, with a host.
@@ -29,9 +32,12 @@ pub enum SinkError {
     /// The address class is refused by the SSRF guard.
     #[error(
         "sink address {0} is loopback, private, link-local, multicast or unspecified, which this \
-         gateway refuses"
+         gateway refuses unless allow-listed (--allow-sinks)"
     )]
     Forbidden(IpAddr),
+    /// Plain http while the gateway only sends over https.
+    #[error("this gateway only delivers over https (https_only)")]
+    Insecure,
 }
 
 impl SinkUrl {
@@ -71,14 +77,19 @@ impl fmt::Display for SinkUrl {
 ///
 /// Public addresses are always allowed. Loopback is allowed when the gateway listens only on
 /// loopback (nothing is reachable through it that its callers cannot reach already); private,
-/// link-local, multicast and unspecified addresses are refused unless `allow_private` is set.
-/// Issue-6 work (CIDR allow-lists, `https_only`) extends this struct and nothing else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// link-local, multicast, broadcast, reserved and unspecified addresses (IPv4 and IPv6, with
+/// IPv4 embedded in IPv6 judged as the IPv4 address) are refused unless allow-listed by CIDR or
+/// `allow_private` is set. `https_only` refuses plain http.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SinkPolicy {
     /// Loopback sinks (127.0.0.0/8, ::1, `localhost`) are accepted.
     pub allow_loopback: bool,
     /// Every other non-public class is accepted too.
     pub allow_private: bool,
+    /// Addresses in these networks are accepted whatever their class.
+    pub allow: Arc<[IpNet]>,
+    /// Only `https` sinks.
+    pub https_only: bool,
 }
 
 impl SinkPolicy {
@@ -87,13 +98,19 @@ impl SinkPolicy {
     pub fn for_listener(listen: IpAddr) -> Self {
         Self {
             allow_loopback: listen.is_loopback(),
-            allow_private: false,
+            ..Self::default()
         }
     }
 
     /// Whether a connection to `ip` is allowed.
     pub fn allows(&self, ip: IpAddr) -> bool {
+        if self.allow.iter().any(|net| net.contains(&ip)) {
+            return true;
+        }
         let ip = canonical(ip);
+        if self.allow.iter().any(|net| net.contains(&ip)) {
+            return true;
+        }
         if ip.is_loopback() {
             return self.allow_loopback || self.allow_private;
         }
@@ -105,6 +122,9 @@ impl SinkPolicy {
     /// # Errors
     /// [`SinkError::Forbidden`] when the literal address is refused.
     pub fn check_url(&self, sink: &SinkUrl) -> Result<(), SinkError> {
+        if self.https_only && sink.url().scheme() != "https" {
+            return Err(SinkError::Insecure);
+        }
         let ip = match sink.url().host() {
             Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
             Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
@@ -124,12 +144,31 @@ fn is_localhost(name: &str) -> bool {
     name == "localhost" || name.ends_with(".localhost")
 }
 
-/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+/// IPv6 addresses that carry an IPv4 address (IPv4-mapped `::ffff:0:0/96`, the deprecated
+/// IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) are judged as that IPv4
+/// address.
 fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
+    let IpAddr::V6(v6) = ip else { return ip };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return IpAddr::V4(v4);
     }
+    let s = v6.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if s[..6] == [0; 6] && v6 != Ipv6Addr::LOCALHOST && v6 != Ipv6Addr::UNSPECIFIED {
+        return IpAddr::V4(low);
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return IpAddr::V4(low);
+    }
+    if s[0] == 0x2002 {
+        return IpAddr::V4(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ));
+    }
+    ip
 }
 
 fn is_non_public(ip: IpAddr) -> bool {
@@ -141,7 +180,11 @@ fn is_non_public(ip: IpAddr) -> bool {
                 || v4.is_unspecified()
                 || v4.is_multicast()
                 || v4.is_broadcast()
+                || a == 0 // "this network", 0.0.0.0/8
+                || a >= 240 // reserved, 240.0.0.0/4
                 || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT, RFC 6598
+                || (a == 192 && b == 0 && v4.octets()[2] == 0) // IETF protocol assignments
+                || (a == 198 && (b == 18 || b == 19)) // benchmarking, RFC 2544
         }
         IpAddr::V6(v6) => {
             let first = v6.segments()[0];
@@ -149,6 +192,7 @@ fn is_non_public(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local, fc00::/7
                 || (first & 0xffc0) == 0xfe80 // link-local, fe80::/10
+                || (first & 0xffc0) == 0xfec0 // site-local (deprecated), fec0::/10
                 || v6 == Ipv6Addr::LOCALHOST
         }
     }
@@ -203,6 +247,57 @@ mod tests {
             );
         }
         assert!(policy.check_url(&sink("http://93.184.216.34/")).is_ok());
+        assert!(policy.check_url(&sink("https://example.com/")).is_ok());
+    }
+
+    #[test]
+    fn ipv4_carried_in_ipv6_is_judged_as_ipv4() {
+        let policy = SinkPolicy::for_listener(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        for bad in [
+            "http://[::ffff:10.0.0.1]/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[64:ff9b::a00:1]/",
+            "http://[2002:a00:1::]/",
+            "http://[::10.0.0.1]/",
+            "http://[fec0::1]/",
+            "http://[ff02::1]/",
+            "http://[::]/",
+            "http://255.255.255.255/",
+            "http://100.64.0.1/",
+        ] {
+            assert!(
+                policy.check_url(&sink(bad)).is_err(),
+                "{bad} should be refused"
+            );
+        }
+        assert!(
+            policy
+                .check_url(&sink("http://[::ffff:93.184.216.34]/"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn allow_listed_networks_pass_whatever_their_class() {
+        let policy = SinkPolicy {
+            allow: vec!["10.1.0.0/16".parse().expect("a CIDR")].into(),
+            ..SinkPolicy::for_listener(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        };
+        assert!(policy.check_url(&sink("http://10.1.2.3/")).is_ok());
+        assert!(policy.check_url(&sink("http://[::ffff:10.1.2.3]/")).is_ok());
+        assert!(policy.check_url(&sink("http://10.2.0.1/")).is_err());
+    }
+
+    #[test]
+    fn https_only_refuses_plain_http() {
+        let policy = SinkPolicy {
+            https_only: true,
+            ..SinkPolicy::default()
+        };
+        assert_eq!(
+            policy.check_url(&sink("http://example.com/")),
+            Err(SinkError::Insecure)
+        );
         assert!(policy.check_url(&sink("https://example.com/")).is_ok());
     }
 }

@@ -14,7 +14,9 @@ pub use super::delivery::DeliveryPolicy;
 use super::delivery::parse_delivery;
 use super::duration::IsoDuration;
 use super::filter::{EventAttributes, Filter};
+use super::signing::{SigningKey, WebhookSecret};
 use super::sink::SinkUrl;
+use super::state::{RateLimit, SubscriptionState};
 
 /// A subscription's id: 1–128 characters from `[A-Za-z0-9._~-]`, so it is safe in a URL path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -78,6 +80,47 @@ pub struct Subscription {
     pub delivery: DeliveryPolicy,
     /// Binary or structured mode.
     pub format: Format,
+    /// At most this many attempts per second (`rateLimit`).
+    pub rate_limit: Option<RateLimit>,
+    /// The Standard Webhooks secrets deliveries are signed with (write-only).
+    pub secrets: Vec<SigningKey>,
+    /// The gateway's state of it (read-only; kept apart from the spec in storage).
+    pub state: SubscriptionState,
+}
+
+/// What a body's `secret` field asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretInput {
+    /// Absent: a new subscription is unsigned, a replaced one keeps its secrets.
+    Keep,
+    /// `null`: stop signing.
+    Remove,
+    /// `"whsec_…"`: sign with this secret.
+    Set(WebhookSecret),
+    /// `"generate"`: sign with a fresh secret, shown once in the response.
+    Generate,
+}
+
+impl SecretInput {
+    /// Reads the `secret` field of a body object.
+    ///
+    /// # Errors
+    /// [`FieldError`] on `secret` when it is neither absent, `null`, `"generate"` nor a valid
+    /// `whsec_` secret.
+    pub fn from_body(object: &Map<String, Value>) -> Result<Self, FieldError> {
+        match object.get("secret") {
+            None => Ok(Self::Keep),
+            Some(Value::Null) => Ok(Self::Remove),
+            Some(Value::String(text)) if text == "generate" => Ok(Self::Generate),
+            Some(Value::String(text)) => WebhookSecret::parse(text)
+                .map(Self::Set)
+                .map_err(|e| FieldError::new("secret", e.to_string())),
+            Some(_) => Err(FieldError::new(
+                "secret",
+                "must be a `whsec_…` string, \"generate\" or null",
+            )),
+        }
+    }
 }
 
 /// A field of a request body that is wrong: its path (`delivery.backoffDelay`) and why.
@@ -110,16 +153,21 @@ impl FieldError {
     }
 }
 
-const TOP_FIELDS: &[&str] = &["id", "sink", "protocol", "filters", "delivery", "format"];
-/// Fields of the design that later gateway versions implement; refused rather than ignored.
-const NOT_YET: &[&str] = &[
-    "secret",
-    "from",
+const TOP_FIELDS: &[&str] = &[
+    "id",
+    "sink",
+    "protocol",
+    "filters",
+    "delivery",
+    "format",
     "rateLimit",
-    "types",
-    "config",
-    "protocolsettings",
+    "secret",
 ];
+/// Read-only fields of the wire form: accepted in bodies (so a read can be written back) and
+/// ignored.
+const READ_ONLY: &[&str] = &["secretSet", "status", "statusReason", "statusSince"];
+/// Fields of the design that later gateway versions implement; refused rather than ignored.
+const NOT_YET: &[&str] = &["from", "types", "config", "protocolsettings"];
 
 impl Subscription {
     /// Parses a subscription body. `id` is used when the body names none; `defaults` fills the
@@ -184,13 +232,56 @@ impl Subscription {
             None | Some(Value::Null) => defaults.clone(),
             Some(value) => parse_delivery(value, defaults)?,
         };
+        let rate_limit = match object.get("rateLimit") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(
+                value
+                    .as_f64()
+                    .and_then(RateLimit::per_second)
+                    .filter(|r| r.get() <= 1_000_000.0)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "rateLimit",
+                            "must be a positive number of events per second",
+                        )
+                    })?,
+            ),
+        };
+        let now = chrono::Utc::now();
+        let secrets = match SecretInput::from_body(object)? {
+            SecretInput::Keep | SecretInput::Remove => Vec::new(),
+            SecretInput::Set(secret) => vec![SigningKey {
+                secret,
+                created_at: now,
+                expires_at: None,
+            }],
+            SecretInput::Generate => vec![SigningKey {
+                secret: WebhookSecret::generate(),
+                created_at: now,
+                expires_at: None,
+            }],
+        };
         Ok(Self {
             id,
             sink,
             filters,
             delivery,
             format,
+            rate_limit,
+            secrets,
+            state: SubscriptionState::default(),
         })
+    }
+
+    /// The rate attempts are held to: the stricter of `rateLimit` and what the sink granted in
+    /// the handshake.
+    pub fn effective_rate(&self) -> Option<RateLimit> {
+        RateLimit::stricter(
+            self.rate_limit,
+            self.state
+                .granted_per_minute
+                .and_then(RateLimit::per_minute),
+        )
     }
 
     /// Whether `event` passes every filter.
@@ -198,8 +289,25 @@ impl Subscription {
         self.filters.iter().all(|f| f.matches(event))
     }
 
-    /// The subscription in its wire form, every delivery field spelled out.
+    /// The subscription in its wire form, every delivery field spelled out, with the
+    /// read-only `status` fields and `secretSet` (never a secret).
     pub fn to_json(&self) -> Value {
+        let mut wire = self.spec_json();
+        let state = &self.state;
+        wire["status"] = Value::from(state.status.as_str());
+        if let Some(reason) = &state.reason {
+            wire["statusReason"] = Value::from(reason.as_str());
+        }
+        if let Some(since) = state.since {
+            wire["statusSince"] =
+                Value::from(since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        }
+        wire["secretSet"] = Value::from(!self.secrets.is_empty());
+        wire
+    }
+
+    /// What the client asked for, as stored: the wire form without state and secrets.
+    pub fn spec_json(&self) -> Value {
         let d = &self.delivery;
         let mut delivery = json!({
             "retry": d.retry,
@@ -218,14 +326,21 @@ impl Subscription {
         if let Some(max) = d.max_concurrency {
             delivery["maxConcurrency"] = Value::from(max);
         }
-        json!({
+        if d.handshake {
+            delivery["handshake"] = Value::from(true);
+        }
+        let mut wire = json!({
             "id": self.id.as_str(),
             "protocol": "HTTP",
             "sink": self.sink.as_str(),
             "filters": self.filters.iter().map(Filter::to_json).collect::<Vec<_>>(),
             "delivery": delivery,
             "format": match self.format { Format::Binary => "binary", Format::Structured => "structured" },
-        })
+        });
+        if let Some(rate) = self.rate_limit {
+            wire["rateLimit"] = Value::from(rate.get());
+        }
+        wire
     }
 }
 
@@ -235,6 +350,9 @@ pub(super) fn check_known(
     known: &[&str],
 ) -> Result<(), FieldError> {
     for name in object.keys() {
+        if prefix.is_empty() && READ_ONLY.contains(&name.as_str()) {
+            continue;
+        }
         let path = format!("{prefix}{name}");
         if NOT_YET.contains(&name.as_str()) {
             return Err(FieldError::new(
@@ -281,6 +399,11 @@ mod tests {
         .expect("valid");
         let again = parse(sub.to_json()).expect("its own wire form is valid");
         assert_eq!(again, sub);
+        let limited = parse(
+            json!({"sink": "http://example.com/", "rateLimit": 5, "delivery": {"handshake": true}}),
+        )
+        .expect("valid");
+        assert_eq!(parse(limited.to_json()).expect("valid"), limited);
         assert_eq!(sub.delivery.backoff.delay, Duration::from_millis(200));
     }
 
@@ -321,5 +444,11 @@ mod tests {
             "filters[0].exact"
         );
         assert_eq!(field(json!({"sink": sink, "surprise": true})), "surprise");
+        assert_eq!(field(json!({"sink": sink, "rateLimit": 0})), "rateLimit");
+        assert_eq!(field(json!({"sink": sink, "secret": "hunter2"})), "secret");
+        assert_eq!(
+            field(json!({"sink": sink, "delivery": {"handshake": "yes"}})),
+            "delivery.handshake"
+        );
     }
 }

@@ -30,6 +30,26 @@ async fn ingest_events(
     let batch = matches!(incoming, Incoming::Batch(_));
     let events = incoming.into_events();
     tracing::Span::current().record("events", events.len());
+    let outcomes = store_events(&state, &events, batch).await?;
+    let accepted = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ingested::Accepted(_)))
+        .count();
+    let body = json!({ "accepted": accepted, "duplicates": outcomes.len() - accepted });
+    Ok((StatusCode::ACCEPTED, Json(body)))
+}
+
+/// Checks catalog types' data, matches subscriptions and stores the events (all or nothing):
+/// the one ingest path, for `POST /events` and inbound webhooks alike.
+///
+/// # Errors
+/// [`ApiError::InvalidEvent`] naming the event (by `index` in a batch) whose data is invalid;
+/// storage errors.
+pub(crate) async fn store_events(
+    state: &AppState,
+    events: &[Event],
+    batch: bool,
+) -> Result<Vec<Ingested>, ApiError> {
     let snapshot = state.cache.snapshot();
     let mut new = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
@@ -55,17 +75,10 @@ async fn ingest_events(
             subscriptions: snapshot.matching(event),
         });
     }
-    let outcomes = if new.is_empty() {
-        Vec::new()
-    } else {
-        state.ingest.submit(new).await?
-    };
-    let accepted = outcomes
-        .iter()
-        .filter(|o| matches!(o, Ingested::Accepted(_)))
-        .count();
-    let body = json!({ "accepted": accepted, "duplicates": outcomes.len() - accepted });
-    Ok((StatusCode::ACCEPTED, Json(body)))
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(state.ingest.submit(new).await?)
 }
 
 /// Data of a catalog type must satisfy its schema; other types pass as they are.

@@ -1,17 +1,34 @@
 //! The HTTP API, one module per resource, each exporting `router()`; [`crate::startup`] merges
 //! them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cache::SubscriptionCache;
+use crate::dispatch::{FlowControl, Sender};
 use crate::domain::{DeliveryPolicy, SinkPolicy};
+use crate::handshake::HandshakeSettings;
+use crate::inbound::WebhookSource;
 use crate::ingest::IngestQueue;
 use crate::store::Store;
 
 pub mod deadletters;
 pub mod events;
+pub mod handshake;
 pub mod health;
+pub mod secret;
 pub mod subscriptions;
+pub mod webhooks;
+
+/// The inbound webhook sources and how strict their timestamps are.
+#[derive(Debug, Default)]
+pub struct WebhookSettings {
+    /// Sources by name (`/webhooks/{name}`).
+    pub sources: HashMap<String, WebhookSource>,
+    /// How far a Standard Webhooks timestamp may be from now.
+    pub tolerance: Duration,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -28,6 +45,16 @@ pub struct AppState {
     pub delivery_defaults: Arc<DeliveryPolicy>,
     /// Wakes the dispatcher when deliveries become due (redelivery).
     pub wake: Arc<tokio::sync::Notify>,
+    /// The guarded HTTP client (for handshakes).
+    pub sender: Sender,
+    /// How handshakes introduce the gateway.
+    pub handshake: Arc<HandshakeSettings>,
+    /// Per-subscription rate limits and pauses (shown in reads, reset by PUT).
+    pub flow: Arc<FlowControl>,
+    /// How long an old secret keeps signing after a rotation.
+    pub secret_grace: Duration,
+    /// Inbound webhook sources.
+    pub webhooks: Arc<WebhookSettings>,
 }
 
 /// Reads a `limit` query parameter: default 100, at most 1000.

@@ -1,4 +1,10 @@
 //! `/subscriptions`: create, list, read, replace and delete subscriptions.
+//!
+//! Sinks are vetted by the SSRF guard (the host resolved once, every address checked). A
+//! `secret` is write-only: `"generate"` answers the new secret once, reads show `secretSet`.
+//! A subscription with `delivery.handshake` is validated before this answers (its `status`
+//! says how it went). A PUT starts a subscription afresh: re-enabled, validated again, its
+//! secrets kept unless the body names `secret`.
 
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -10,8 +16,12 @@ use http::header::LOCATION;
 use serde_json::{Value, json};
 
 use super::AppState;
-use crate::domain::{FieldError, Subscription, SubscriptionId};
+use crate::dispatch::attempt::vet_sink;
+use crate::domain::{
+    FieldError, SecretInput, Status, Subscription, SubscriptionId, SubscriptionState,
+};
 use crate::error::ApiError;
+use crate::handshake;
 
 /// The subscription routes.
 pub fn router() -> Router<AppState> {
@@ -33,28 +43,66 @@ fn parse_id(text: &str) -> Result<SubscriptionId, ApiError> {
         .map_err(|detail| ApiError::NotFound(format!("no subscription `{text}`: {detail}")))
 }
 
-/// Parses a body and checks its sinks against the SSRF policy.
-fn parse_body(
+/// Parses a body and checks its sinks against the SSRF policy; also answers what it says
+/// about the secret.
+async fn parse_body(
     state: &AppState,
     body: &Value,
     id: Option<SubscriptionId>,
-) -> Result<Subscription, ApiError> {
+) -> Result<(Subscription, SecretInput), ApiError> {
     let invalid = |error: FieldError| ApiError::InvalidField {
         what: "subscription",
         error,
     };
     let sub = Subscription::from_json(body, id, &state.delivery_defaults).map_err(invalid)?;
-    state
-        .sink_policy
-        .check_url(&sub.sink)
+    let secret = body
+        .as_object()
+        .map(SecretInput::from_body)
+        .transpose()
+        .map_err(invalid)?
+        .unwrap_or(SecretInput::Keep);
+    vet_sink(&state.sink_policy, &sub.sink)
+        .await
         .map_err(|e| invalid(FieldError::new("sink", e.to_string())))?;
     if let Some(dls) = &sub.delivery.dead_letter_sink {
-        state
-            .sink_policy
-            .check_url(dls)
+        vet_sink(&state.sink_policy, dls)
+            .await
             .map_err(|e| invalid(FieldError::new("delivery.deadLetterSink", e.to_string())))?;
     }
+    Ok((sub, secret))
+}
+
+/// The state a written subscription starts in.
+fn fresh_state(sub: &Subscription) -> SubscriptionState {
+    let status = if sub.delivery.handshake {
+        Status::PendingValidation
+    } else {
+        Status::Active
+    };
+    SubscriptionState::new(status, None, Utc::now())
+}
+
+/// Runs the handshake of a subscription that asks for one; answers it as stored afterwards.
+async fn validate_if_asked(
+    state: &AppState,
+    mut sub: Subscription,
+) -> Result<Subscription, ApiError> {
+    if sub.delivery.handshake {
+        sub.state =
+            handshake::validate(state.store.as_ref(), &state.sender, &state.handshake, &sub)
+                .await?;
+    }
     Ok(sub)
+}
+
+/// The wire form with what only this process knows (a pause after a 429).
+fn read_form(state: &AppState, sub: &Subscription) -> Value {
+    let mut wire = sub.to_json();
+    if let Some(until) = state.flow.paused_until(&sub.id) {
+        wire["pausedUntil"] =
+            Value::from(until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    wire
 }
 
 /// Reads the body as JSON, naming the problem when it is not.
@@ -76,27 +124,31 @@ async fn create_subscription(
     State(state): State<AppState>,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let sub = parse_body(&state, &json_body(&body)?, None)?;
+    let (mut sub, secret) = parse_body(&state, &json_body(&body)?, None).await?;
+    sub.state = fresh_state(&sub);
     if !state.store.insert_subscription(&sub, Utc::now()).await? {
         return Err(ApiError::Conflict(format!(
             "subscription `{}` already exists",
             sub.id
         )));
     }
+    let sub = validate_if_asked(&state, sub).await?;
     refresh(&state).await;
     let location = format!("/subscriptions/{}", sub.id);
-    Ok((
-        StatusCode::CREATED,
-        [(LOCATION, location)],
-        Json(sub.to_json()),
-    ))
+    let mut wire = read_form(&state, &sub);
+    if secret == SecretInput::Generate {
+        if let Some(key) = sub.secrets.last() {
+            wire["secret"] = Value::from(key.secret.expose());
+        }
+    }
+    Ok((StatusCode::CREATED, [(LOCATION, location)], Json(wire)))
 }
 
 /// `GET /subscriptions`.
 async fn list_subscriptions(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let subs = state.store.subscriptions().await?;
     Ok(Json(
-        json!({ "subscriptions": subs.iter().map(Subscription::to_json).collect::<Vec<_>>() }),
+        json!({ "subscriptions": subs.iter().map(|s| read_form(&state, s)).collect::<Vec<_>>() }),
     ))
 }
 
@@ -111,7 +163,7 @@ async fn get_subscription(
         .subscription(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no subscription `{id}`")))?;
-    Ok(Json(sub.to_json()))
+    Ok(Json(read_form(&state, &sub)))
 }
 
 /// `PUT /subscriptions/{id}`: replaces an existing subscription.
@@ -121,12 +173,30 @@ async fn replace_subscription(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let sub = parse_body(&state, &json_body(&body)?, Some(id.clone()))?;
+    let (mut sub, secret) = parse_body(&state, &json_body(&body)?, Some(id.clone())).await?;
+    let existing = state
+        .store
+        .subscription(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no subscription `{id}`")))?;
+    if secret == SecretInput::Keep {
+        sub.secrets = existing.secrets;
+    }
+    sub.state = fresh_state(&sub);
     if !state.store.update_subscription(&sub, Utc::now()).await? {
         return Err(ApiError::NotFound(format!("no subscription `{id}`")));
     }
+    state.flow.reset(&id);
+    let sub = validate_if_asked(&state, sub).await?;
     refresh(&state).await;
-    Ok(Json(sub.to_json()))
+    state.wake.notify_one();
+    let mut wire = read_form(&state, &sub);
+    if secret == SecretInput::Generate {
+        if let Some(key) = sub.secrets.last() {
+            wire["secret"] = Value::from(key.secret.expose());
+        }
+    }
+    Ok(Json(wire))
 }
 
 /// `DELETE /subscriptions/{id}` → 204; its pending deliveries go with it.

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Subscription, SubscriptionId};
+use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 
 pub mod sqlite;
 
@@ -329,6 +329,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a subscription and its pending deliveries; `false` when there was none.
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<bool, StoreError>;
+
+    /// Replaces a subscription's secrets; `false` when there is none with that id.
+    async fn set_secrets(
+        &self,
+        id: &SubscriptionId,
+        secrets: &[SigningKey],
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces a subscription's state (status, reason, granted rate, validation token, and
+    /// `failing_since`); `false` when there is none with that id.
+    async fn set_state(
+        &self,
+        id: &SubscriptionId,
+        state: &SubscriptionState,
+    ) -> Result<bool, StoreError>;
+
+    /// Records since when a subscription has been failing (`None`: it is not).
+    async fn set_failing_since(
+        &self,
+        id: &SubscriptionId,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+
+    /// Disables a subscription and, in the same transaction, parks every pending delivery of it
+    /// as a dead letter with reason `subscription_disabled`; answers how many were parked.
+    async fn disable_subscription(
+        &self,
+        id: &SubscriptionId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 
     /// Dead letters matching `query`, by id.
     async fn dead_letters(&self, query: &DeadLetterQuery) -> Result<Vec<DeadLetter>, StoreError>;

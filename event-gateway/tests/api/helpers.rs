@@ -27,7 +27,8 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _dir: Arc<tempfile::TempDir>,
+    /// The database directory (to count what was stored).
+    pub dir: Arc<tempfile::TempDir>,
     token: CancellationToken,
     handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -62,7 +63,7 @@ pub async fn spawn_app_in(
     TestApp {
         address,
         client: reqwest::Client::new(),
-        _dir: dir,
+        dir,
         token,
         handle,
     }
@@ -130,6 +131,30 @@ impl TestApp {
             .expect("the gateway answers");
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
         response.json().await.expect("JSON")
+    }
+
+    /// How many rows `table` holds (read straight from the database file).
+    pub async fn count(&self, table: &str) -> i64 {
+        let url = format!(
+            "sqlite://{}?mode=ro",
+            self.dir.path().join("gateway.db").display()
+        );
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("counts");
+        pool.close().await;
+        n
+    }
+
+    /// GETs `path` (any status).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the gateway answers")
     }
 
     /// The Prometheus text.
@@ -202,13 +227,26 @@ pub enum Reply {
 pub struct Received {
     pub event: Event,
     pub headers: HeaderMap,
+    /// The body exactly as it arrived.
+    pub body: bytes::Bytes,
     pub at: Instant,
+}
+
+/// How a receiver answers the webhook handshake's `OPTIONS`.
+#[derive(Debug, Clone)]
+pub enum Handshake {
+    /// 405, no consent headers.
+    Refuse,
+    /// Consent for this origin, at this rate (`WebHook-Allowed-Rate`).
+    Allow(String, Option<String>),
 }
 
 #[derive(Clone)]
 struct ReceiverState {
     script: Arc<Mutex<VecDeque<Reply>>>,
     tx: mpsc::UnboundedSender<Received>,
+    handshake: Handshake,
+    options: mpsc::UnboundedSender<HeaderMap>,
 }
 
 /// A real HTTP subscriber on port 0 that answers a chosen status sequence and forwards every
@@ -216,6 +254,8 @@ struct ReceiverState {
 pub struct TestReceiver {
     pub url: String,
     rx: mpsc::UnboundedReceiver<Received>,
+    /// The headers of every handshake `OPTIONS` it got.
+    pub options: mpsc::UnboundedReceiver<HeaderMap>,
 }
 
 impl TestReceiver {
@@ -226,10 +266,18 @@ impl TestReceiver {
 
     /// A receiver answering `script` in order, then 202.
     pub async fn scripted(script: Vec<Reply>) -> Self {
+        Self::with_handshake(script, Handshake::Refuse).await
+    }
+
+    /// A receiver answering `script` in order, then 202, and handshakes as `handshake` says.
+    pub async fn with_handshake(script: Vec<Reply>, handshake: Handshake) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
+        let (options_tx, options) = mpsc::unbounded_channel();
         let state = ReceiverState {
             script: Arc::new(Mutex::new(script.into())),
             tx,
+            handshake,
+            options: options_tx,
         };
         let app = Router::new().fallback(any(receive)).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -237,7 +285,7 @@ impl TestReceiver {
             .expect("binds");
         let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, rx }
+        Self { url, rx, options }
     }
 
     /// The next request, failing after [`DEADLINE`].
@@ -258,14 +306,34 @@ impl TestReceiver {
 
 async fn receive(
     State(state): State<ReceiverState>,
+    method: http::Method,
     headers: HeaderMap,
-    incoming: Incoming,
+    body: bytes::Bytes,
 ) -> Response {
+    if method == http::Method::OPTIONS {
+        let _ = state.options.send(headers.clone());
+        return match &state.handshake {
+            Handshake::Refuse => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+            Handshake::Allow(origin, rate) => {
+                let mut response = StatusCode::OK.into_response();
+                let h = response.headers_mut();
+                h.insert("webhook-allowed-origin", origin.parse().expect("a value"));
+                if let Some(rate) = rate {
+                    h.insert("webhook-allowed-rate", rate.parse().expect("a value"));
+                }
+                h.insert("allow", "POST".parse().expect("a value"));
+                response
+            }
+        };
+    }
     let reply = state.script.lock().expect("not poisoned").pop_front();
+    let incoming: Incoming =
+        shared_events::http::decode_request(&headers, body.clone()).expect("a CloudEvent");
     for event in incoming.into_events() {
         let _ = state.tx.send(Received {
             event,
             headers: headers.clone(),
+            body: body.clone(),
             at: Instant::now(),
         });
     }

@@ -4,6 +4,12 @@
 mod crash;
 mod deadletters;
 mod delivery;
+mod flow;
+mod fuzz;
 mod helpers;
+mod inbound;
 mod ingest;
+mod limits;
+mod signing;
+mod ssrf;
 mod subscriptions;

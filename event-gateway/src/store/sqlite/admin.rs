@@ -1,4 +1,4 @@
-//! The cold path: subscriptions, dead letters, history and retention.
+//! The cold path: dead letters, history and retention.
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::deliveries::insert_history;
 use super::{SqliteStore, from_ms, ms, sub_id};
-use crate::domain::{DeliveryPolicy, Subscription, SubscriptionId};
+use crate::domain::SubscriptionId;
 use crate::store::{
     AttemptRecord, DeadLetter, DeadLetterId, DeadLetterQuery, Lease, LeaseOwner, Position, Purge,
     Purged, Redeliver, Settled, StoreError,
@@ -27,13 +27,6 @@ type DeadLetterRow = (
 const DEAD_LETTER_COLUMNS: &str = "SELECT d.id, d.subscription_id, d.position, d.event_type, d.reason, d.last_status, \
      d.attempts, d.dead_lettered_at, e.body FROM dead_letters d JOIN events e ON e.position = d.position";
 
-fn parse_sub(spec: &str) -> Result<Subscription, StoreError> {
-    let value: serde_json::Value =
-        serde_json::from_str(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Subscription::from_json(&value, None, &DeliveryPolicy::default())
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 fn dead_letter(row: DeadLetterRow) -> Result<DeadLetter, StoreError> {
     let (id, sub, position, event_type, reason, last_status, attempts, at, body) = row;
     Ok(DeadLetter {
@@ -50,88 +43,6 @@ fn dead_letter(row: DeadLetterRow) -> Result<DeadLetter, StoreError> {
 }
 
 impl SqliteStore {
-    pub(super) async fn insert_sub(
-        &self,
-        sub: &Subscription,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO subscriptions (id, spec, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(sub.id.as_str())
-        .bind(sub.to_json().to_string())
-        .bind(ms(now))
-        .bind(ms(now))
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    pub(super) async fn update_sub(
-        &self,
-        sub: &Subscription,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE subscriptions SET spec = ?, updated_at = ? WHERE id = ?")
-            .bind(sub.to_json().to_string())
-            .bind(ms(now))
-            .bind(sub.id.as_str())
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    pub(super) async fn upsert_sub(
-        &self,
-        sub: &Subscription,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO subscriptions (id, spec, created_at, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
-        )
-        .bind(sub.id.as_str())
-        .bind(sub.to_json().to_string())
-        .bind(ms(now))
-        .bind(ms(now))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    pub(super) async fn get_sub(
-        &self,
-        id: &SubscriptionId,
-    ) -> Result<Option<Subscription>, StoreError> {
-        let spec: Option<String> =
-            sqlx::query_scalar("SELECT spec FROM subscriptions WHERE id = ?")
-                .bind(id.as_str())
-                .fetch_optional(&self.reader)
-                .await?;
-        spec.as_deref().map(parse_sub).transpose()
-    }
-
-    pub(super) async fn list_subs(&self) -> Result<Vec<Subscription>, StoreError> {
-        let specs: Vec<String> = sqlx::query_scalar("SELECT spec FROM subscriptions ORDER BY id")
-            .fetch_all(&self.reader)
-            .await?;
-        specs.iter().map(|s| parse_sub(s)).collect()
-    }
-
-    pub(super) async fn delete_sub(&self, id: &SubscriptionId) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query("DELETE FROM subscriptions WHERE id = ?")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM deliveries WHERE subscription_id = ?")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
-    }
-
     pub(super) async fn list_dead_letters(
         &self,
         query: &DeadLetterQuery,

@@ -18,10 +18,11 @@ use super::{
     Ingested, LeaseOwner, NewEvent, Position, Purge, Purged, Redeliver, RetryLater, Settled, Store,
     StoreError,
 };
-use crate::domain::{Subscription, SubscriptionId};
+use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 
 mod admin;
 mod deliveries;
+mod subscriptions;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -173,6 +174,35 @@ impl Store for SqliteStore {
     }
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<bool, StoreError> {
         self.delete_sub(id).await
+    }
+    async fn set_secrets(
+        &self,
+        id: &SubscriptionId,
+        secrets: &[SigningKey],
+    ) -> Result<bool, StoreError> {
+        self.write_secrets(id, secrets).await
+    }
+    async fn set_state(
+        &self,
+        id: &SubscriptionId,
+        state: &SubscriptionState,
+    ) -> Result<bool, StoreError> {
+        self.write_state(id, state).await
+    }
+    async fn set_failing_since(
+        &self,
+        id: &SubscriptionId,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        self.write_failing_since(id, since).await
+    }
+    async fn disable_subscription(
+        &self,
+        id: &SubscriptionId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.disable_sub(id, reason, now).await
     }
     async fn dead_letters(&self, query: &DeadLetterQuery) -> Result<Vec<DeadLetter>, StoreError> {
         self.list_dead_letters(query).await
