@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use url::Url;
@@ -149,6 +150,10 @@ pub struct GatewaySettings {
     /// The gateway's public base URL; when set, handshakes offer `WebHook-Request-Callback`.
     #[arg(long, env = "GATEWAY_PUBLIC_URL")]
     pub public_url: Option<Url>,
+    /// The base URL of the schema registry this gateway serves (its events' `dataschema`s point
+    /// there); default `<public URL>/registry`, else `http://<listen address>/registry`.
+    #[arg(long, env = "GATEWAY_REGISTRY_URL")]
+    pub registry_url: Option<Url>,
     /// How long an old secret keeps signing after `POST /subscriptions/{id}/secret/rotate`.
     #[arg(long, env = "GATEWAY_SECRET_ROTATION_GRACE", default_value = "P1D")]
     pub secret_rotation_grace: IsoDuration,
@@ -185,6 +190,22 @@ impl GatewaySettings {
         settings.listen = listen;
         settings.database_url = database_url.into();
         settings
+    }
+
+    /// The registry's base URL: [`GatewaySettings::registry_url`], or derived from the public
+    /// URL or the bound address.
+    ///
+    /// # Errors
+    /// When the derived URL does not parse (an unusual listen address).
+    pub fn registry_base(&self, bound: SocketAddr) -> anyhow::Result<Url> {
+        if let Some(url) = &self.registry_url {
+            return Ok(url.clone());
+        }
+        let base = match &self.public_url {
+            Some(public) => format!("{}/registry", public.as_str().trim_end_matches('/')),
+            None => format!("http://{bound}/registry"),
+        };
+        Url::parse(&base).with_context(|| format!("`{base}` is not a URL"))
     }
 
     /// The delivery defaults new subscriptions get.

@@ -68,6 +68,22 @@ impl Application {
     /// When the database cannot be opened, the subscriptions file is invalid or the address
     /// cannot be bound.
     pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    /// [`Application::build`] on a listener bound by the caller (so a caller that wires several
+    /// applications together can know every address before building any of them).
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with_listener(
+        mut settings: GatewaySettings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        settings.listen = listener.local_addr()?;
         shared_events::service::metrics::handle();
         let tokens = Tokens::new(settings.api_tokens.clone(), settings.read_tokens.clone());
         if !settings.listen.ip().is_loopback() && !tokens.enabled() && !settings.insecure {
@@ -89,9 +105,6 @@ impl Application {
         };
         let sqlite = open_store(&settings.database_url).await?;
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("binding {}", settings.listen))?;
         let local = listener.local_addr()?;
         let mut sink_policy = SinkPolicy::for_listener(local.ip());
         sink_policy.allow_private = settings.allow_private_sinks;
@@ -156,6 +169,9 @@ impl Application {
             .merge(routes::handshake::router())
             .merge(routes::health::router())
             .merge(shared_events::service::metrics::router())
+            .merge(shared_events::registry::router(
+                settings.registry_base(local)?,
+            ))
             .layer(Extension(BodyLimit(settings.body_limit)))
             .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
             .layer(TimeoutLayer::with_status_code(

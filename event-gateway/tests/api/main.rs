@@ -10,6 +10,7 @@ mod helpers;
 mod inbound;
 mod ingest;
 mod limits;
+mod registry;
 mod signing;
 mod ssrf;
 mod subscriptions;
