@@ -17,6 +17,10 @@
 //! The store behind [`Outbox`] is the service's business (SQLite, PostgreSQL); the relay never
 //! knows which database it talks to.
 
+mod sink;
+
+pub use sink::{Attempt, HttpSink, Sink, SinkMode};
+
 use crate::service::backoff::Backoff;
 use async_trait::async_trait;
 use cloudevents::{AttributesReader, Event};
@@ -79,22 +83,6 @@ pub trait Outbox: Send + Sync + 'static {
     async fn release(&self, positions: &[i64]) -> Result<(), BoxError>;
 }
 
-/// Where relayed events go.
-#[async_trait]
-pub trait Sink: Send + Sync + 'static {
-    /// Sends one event.
-    async fn send(&self, event: &Event) -> Attempt;
-}
-
-/// The outcome of one delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attempt {
-    /// The sink answered 2xx.
-    Delivered,
-    /// Anything else: a network error, a timeout or a non-2xx status, with a description.
-    Failed(String),
-}
-
 /// The outcome for one aggregate in one round.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
@@ -102,36 +90,6 @@ pub enum Delivery {
     Delivered,
     /// An event failed and is retried after the delay; the ones after it wait.
     RetryAfter(Duration),
-}
-
-/// An HTTP sink: posts each event in binary mode to one URL (`K_SINK`).
-#[derive(Debug, Clone)]
-pub struct HttpSink {
-    client: reqwest::Client,
-    url: url::Url,
-}
-
-impl HttpSink {
-    /// A sink posting to `url` with `client` (whose timeout bounds each attempt).
-    pub fn new(client: reqwest::Client, url: url::Url) -> Self {
-        Self { client, url }
-    }
-}
-
-#[async_trait]
-impl Sink for HttpSink {
-    async fn send(&self, event: &Event) -> Attempt {
-        use crate::http::reqwest::RequestBuilderExt as _;
-        let request = match self.client.post(self.url.clone()).cloudevent(event) {
-            Ok(request) => request,
-            Err(error) => return Attempt::Failed(format!("the event cannot be encoded: {error}")),
-        };
-        match request.send().await {
-            Ok(response) if response.status().is_success() => Attempt::Delivered,
-            Ok(response) => Attempt::Failed(format!("sink answered {}", response.status())),
-            Err(error) => Attempt::Failed(format!("sending failed: {error}")),
-        }
-    }
 }
 
 /// How the relay claims and retries; data in settings, not code.
@@ -220,6 +178,56 @@ impl<O: Outbox + ?Sized, S: Sink + ?Sized> Relay<O, S> {
         if count == 0 {
             return Ok(0);
         }
+        if count > 1 && self.sink.batches() {
+            return self.send_batches(claimed).await;
+        }
+        self.send_singly(claimed).await
+    }
+
+    /// Sends claimed events as a few concurrent batches (each aggregate wholly in one, in
+    /// order); a refused batch falls back to single sends.
+    async fn send_batches(&self, claimed: Vec<PendingEvent>) -> Result<usize, BoxError> {
+        let count = claimed.len();
+        let mut tasks = JoinSet::new();
+        for lane in lanes(claimed, BATCH_LANES.min(self.settings.concurrency.max(1))) {
+            let sink = self.sink.clone();
+            tasks.spawn(async move {
+                let events: Vec<Event> = lane.iter().map(|p| p.event.clone()).collect();
+                let attempt = sink.send_batch(&events).await;
+                (lane, attempt)
+            });
+        }
+        let mut delivered = Vec::new();
+        let mut refused = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((lane, attempt)) = joined else {
+                continue;
+            };
+            match attempt {
+                Attempt::Delivered => delivered.extend(lane),
+                Attempt::Failed(error) => {
+                    tracing::debug!(%error, "batch refused; sending its events one by one");
+                    refused.extend(lane);
+                }
+            }
+        }
+        for pending in &delivered {
+            metrics::counter!(format!("{}_events_sent_total", self.metric_prefix), "type" => pending.event.ty().to_owned())
+                .increment(1);
+        }
+        if !delivered.is_empty() {
+            let positions: Vec<i64> = delivered.iter().map(|p| p.position).collect();
+            self.outbox.complete(&positions).await?;
+        }
+        if !refused.is_empty() {
+            self.send_singly(refused).await?;
+        }
+        Ok(count)
+    }
+
+    /// Sends claimed events one by one: aggregates concurrently, each in order.
+    async fn send_singly(&self, claimed: Vec<PendingEvent>) -> Result<usize, BoxError> {
+        let count = claimed.len();
         let mut by_aggregate: BTreeMap<String, Vec<PendingEvent>> = BTreeMap::new();
         for pending in claimed {
             by_aggregate
@@ -277,6 +285,31 @@ impl<O: Outbox + ?Sized, S: Sink + ?Sized> Relay<O, S> {
         }
         Ok(count)
     }
+}
+
+/// How many batches one round sends concurrently.
+const BATCH_LANES: usize = 4;
+
+/// Splits claimed events into at most `n` lanes, each aggregate wholly in one lane, each lane
+/// in position order.
+fn lanes(claimed: Vec<PendingEvent>, n: usize) -> Vec<Vec<PendingEvent>> {
+    let mut by_aggregate: BTreeMap<String, Vec<PendingEvent>> = BTreeMap::new();
+    for pending in claimed {
+        by_aggregate
+            .entry(pending.aggregate.clone())
+            .or_default()
+            .push(pending);
+    }
+    let mut lanes: Vec<Vec<PendingEvent>> = (0..n.max(1)).map(|_| Vec::new()).collect();
+    let lane_count = lanes.len();
+    for (i, (_, events)) in by_aggregate.into_iter().enumerate() {
+        lanes[i % lane_count].extend(events);
+    }
+    lanes.retain(|lane| !lane.is_empty());
+    for lane in &mut lanes {
+        lane.sort_by_key(|p| p.position);
+    }
+    lanes
 }
 
 /// The delay before the next attempt after `attempts` failures: exponential with jitter.

@@ -1,0 +1,10 @@
+//! order-service API tests: the real application on port 0, a real SQLite file in a temporary
+//! directory, and a real `TestReceiver` as `K_SINK`.
+
+mod database;
+mod events;
+mod helpers;
+mod orders;
+mod projection;
+mod relay;
+mod stream;
