@@ -4,63 +4,12 @@
 //! degrade gracefully instead of failing.
 
 use shared_events::catalog::values::OrderId;
-use shared_events::catalog::{self, CatalogType, PaymentGetV1, PaymentStateV1};
-use shared_events::http::reqwest::{RequestBuilderExt, ResponseExt};
+use shared_events::catalog::{PaymentGetV1, PaymentStateV1};
+use shared_events::http::query::{QueryError, query};
 use shared_events::producer::Producer;
 use shared_events::trace::Traceparent;
 use std::time::Duration;
 use url::Url;
-
-/// Why a typed query got no typed reply.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    /// The responder knows nothing about the subject (404).
-    #[error("not found")]
-    NotFound,
-    /// No answer within the timeout, a transport failure or an error status.
-    #[error("{0}")]
-    Unavailable(String),
-    /// An answer that is not the expected reply.
-    #[error("unexpected reply: {0}")]
-    BadReply(String),
-}
-
-/// Sends query `query` to `url` and decodes the reply as `R`, within `timeout`.
-///
-/// # Errors
-/// [`QueryError`] saying why there is no reply.
-pub async fn query<Q: CatalogType, R: CatalogType>(
-    client: &reqwest::Client,
-    url: &Url,
-    producer: &Producer,
-    query: &Q,
-    trace: &Traceparent,
-    timeout: Duration,
-) -> Result<R, QueryError> {
-    let event = producer.event(query, trace);
-    let request = client
-        .post(url.clone())
-        .timeout(timeout)
-        .cloudevent(&event)
-        .map_err(|e| QueryError::BadReply(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| QueryError::Unavailable(e.to_string()))?;
-    let status = response.status();
-    if status == reqwest::StatusCode::NOT_FOUND {
-        return Err(QueryError::NotFound);
-    }
-    if !status.is_success() {
-        return Err(QueryError::Unavailable(format!("answered {status}")));
-    }
-    let reply = tokio::time::timeout(timeout, response.into_cloudevent())
-        .await
-        .map_err(|_| QueryError::Unavailable("timed out reading the reply".to_owned()))?
-        .map_err(|e| QueryError::BadReply(e.to_string()))?
-        .ok_or_else(|| QueryError::BadReply("the response carries no event".to_owned()))?;
-    catalog::decode::<R>(&reply).map_err(|e| QueryError::BadReply(e.to_string()))
-}
 
 /// What payment-service said about an order's payment.
 #[derive(Debug, Clone, PartialEq)]

@@ -104,6 +104,11 @@ impl Application {
             .merge(routes::events::router())
             .merge(routes::health::router())
             .merge(routes::metrics::router())
+            .merge(shared_events::asyncapi::router(
+                &shared_events::asyncapi::PAYMENT_SERVICE,
+                &format!("http://{}", listener.local_addr()?),
+                &settings.schema_base_url,
+            ))
             .layer(TraceLayer::new_for_http())
             .with_state(state);
         Ok(Self {

@@ -54,6 +54,7 @@ pub const ORDER_SERVICE: ServiceSpec = ServiceSpec {
         "com.example.order.cancelled.v1",
         "com.example.payment.make.v1",
         "com.example.payment.refund.v1",
+        "com.example.payment.get.v1",
     ],
     receives: &[
         "com.example.payment.created.v1",
@@ -292,6 +293,26 @@ fn message(event_type: &str, dataschema: &str) -> Value {
         message["description"] = Value::from(format!("Deprecated: move to {alternative}."));
     }
     message
+}
+
+/// A router serving `GET /asyncapi.json`: the document of `service` listening at `server`, its
+/// payloads referencing the registry under `registry`. Rendered once, served as bytes.
+#[cfg(feature = "axum")]
+pub fn router<S: Clone + Send + Sync + 'static>(
+    service: &ServiceSpec,
+    server: &str,
+    registry: &Url,
+) -> axum::Router<S> {
+    let body = bytes::Bytes::from(
+        serde_json::to_vec_pretty(&document_at(service, server, registry)).unwrap_or_default(),
+    );
+    axum::Router::new().route(
+        "/asyncapi.json",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([(http::header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -291,7 +291,28 @@ async fn health_and_metrics_answer(backend: Backend) {
     assert!(metrics.contains("order_events_sent_total"), "{metrics}");
 }
 
+async fn the_asyncapi_document_describes_this_service(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
+    let (status, document) = app.get_json("/asyncapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(document["asyncapi"], "3.0.0");
+    assert_eq!(document["info"]["title"], "order-service");
+    let host = app.address.trim_start_matches("http://");
+    assert!(
+        document.to_string().contains(host),
+        "served for its own address: {document}"
+    );
+    let operations = document["operations"].as_object().expect("operations");
+    assert!(
+        operations.len() >= 11,
+        "one operation per type: {operations:?}"
+    );
+}
+
 crate::on_both_backends!(
+    the_asyncapi_document_describes_this_service,
     placing_an_order_answers_201_with_its_location_and_pending_payment,
     every_invalid_order_is_a_400_problem_and_writes_nothing,
     the_same_idempotency_key_and_body_return_the_same_order,

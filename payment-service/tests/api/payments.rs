@@ -195,7 +195,23 @@ async fn events_decided_while_the_sink_is_down_are_sent_after_a_restart(backend:
     );
 }
 
+async fn the_asyncapi_document_describes_this_service(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
+    let (status, document) = app.get_json("/asyncapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(document["asyncapi"], "3.0.0");
+    assert_eq!(document["info"]["title"], "payment-service");
+    let host = app.address.trim_start_matches("http://");
+    assert!(
+        document.to_string().contains(host),
+        "served for its own address: {document}"
+    );
+}
+
 crate::on_both_backends!(
+    the_asyncapi_document_describes_this_service,
     a_payment_command_charges_and_announces_the_payment,
     an_amount_over_the_limit_is_declined,
     a_redelivered_or_repeated_payment_command_charges_once,

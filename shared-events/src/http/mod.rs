@@ -79,6 +79,8 @@ mod error;
 pub mod media_type;
 pub mod percent;
 #[cfg(feature = "reqwest")]
+pub mod query;
+#[cfg(feature = "reqwest")]
 pub mod reqwest;
 
 pub use binary::header_name;
