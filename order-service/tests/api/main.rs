@@ -2,6 +2,8 @@
 //! directory, and a real `TestReceiver` as `K_SINK`.
 
 mod database;
+
+use test_support::on_both_backends;
 mod events;
 mod helpers;
 mod orders;

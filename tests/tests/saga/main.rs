@@ -4,6 +4,8 @@
 
 mod contract;
 mod database;
+
+use test_support::on_both_backends;
 mod helpers;
 mod receiver;
 mod saga;
