@@ -3,6 +3,10 @@
 //! answering 202, then measures ingest with no subscribers and end-to-end fan-out.
 //!
 //! `cargo run --release -p event-gateway --example loadgen -- [EVENTS] [CONCURRENCY] [K]`
+//!
+//! `LOADGEN_DATABASE_URL=postgres://…` runs it on that (empty) database instead, and
+//! `LOADGEN_REPLICAS=N` starts N gateways on it (in this process, each with its own pool,
+//! claimer and writer), the posters spreading events over them round-robin.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,12 +39,13 @@ async fn receiver(count: Arc<AtomicU64>) -> String {
     url
 }
 
-async fn post_all(url: &str, prefix: &str, events: u64, concurrency: u64) -> Duration {
+async fn post_all(urls: &[String], prefix: &str, events: u64, concurrency: u64) -> Duration {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
-        let (client, url, prefix) = (client.clone(), format!("{url}/events"), prefix.to_owned());
+        let url = format!("{}/events", urls[worker as usize % urls.len()]);
+        let (client, prefix) = (client.clone(), prefix.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut i = worker;
             while i < events {
@@ -76,18 +81,34 @@ async fn main() {
         args.get(2).copied().unwrap_or(1),
     );
     let dir = tempfile::tempdir().expect("a temp dir");
-    let url = format!("sqlite://{}", dir.path().join("gateway.db").display());
-    let app = Application::build(GatewaySettings::new(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        url,
-    ))
-    .await
-    .expect("builds");
-    let base = format!("http://{}", app.local_addr());
+    let url = std::env::var("LOADGEN_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("gateway.db").display()));
+    let replicas: usize = std::env::var("LOADGEN_REPLICAS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
     let token = CancellationToken::new();
-    let running = tokio::spawn(app.run_until_stopped(token.clone()));
+    let (mut bases, mut running) = (Vec::new(), Vec::new());
+    for _ in 0..replicas.max(1) {
+        let app = Application::build(GatewaySettings::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            url.clone(),
+        ))
+        .await
+        .expect("builds");
+        bases.push(format!("http://{}", app.local_addr()));
+        running.push(tokio::spawn(app.run_until_stopped(token.clone())));
+    }
+    let base = bases[0].clone();
+    println!(
+        "{} replica(s) on {}",
+        bases.len(),
+        url.split(':').next().unwrap_or_default()
+    );
 
-    let took = post_all(&base, "ingest", events, concurrency).await;
+    // Ids unique per run, so runs can follow each other on one database (a sustained run).
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let took = post_all(&bases, &format!("ingest-{run}"), events, concurrency).await;
     println!(
         "ingest, no subscribers: {events} events in {took:.2?} = {:.0} events/s",
         events as f64 / took.as_secs_f64()
@@ -95,18 +116,25 @@ async fn main() {
 
     let count = Arc::new(AtomicU64::new(0));
     let client = reqwest::Client::new();
+    let mut subscriptions = Vec::new();
     for _ in 0..k {
         let sink = receiver(count.clone()).await;
         let body = serde_json::json!({"sink": sink});
-        client
+        let created: serde_json::Value = client
             .post(format!("{base}/subscriptions"))
             .json(&body)
             .send()
             .await
-            .expect("subscribes");
+            .expect("subscribes")
+            .json()
+            .await
+            .expect("JSON");
+        subscriptions.push(created["id"].as_str().expect("an id").to_owned());
     }
+    // Every replica's cache follows the subscriptions version within a quarter second.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let posted = post_all(&base, "fanout", events, concurrency).await;
+    let posted = post_all(&bases, &format!("fanout-{run}"), events, concurrency).await;
     while count.load(Ordering::Relaxed) < events * k {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -117,6 +145,16 @@ async fn main() {
         events as f64 / took.as_secs_f64(),
         (events * k) as f64 / took.as_secs_f64()
     );
+    // Its receivers die with this process: leave no subscription behind for the next run.
+    for id in subscriptions {
+        client
+            .delete(format!("{base}/subscriptions/{id}"))
+            .send()
+            .await
+            .expect("unsubscribes");
+    }
     token.cancel();
-    running.await.expect("the gateway task").expect("stops");
+    for replica in running {
+        replica.await.expect("the gateway task").expect("stops");
+    }
 }

@@ -1,6 +1,7 @@
 //! The in-memory copy of the subscriptions that ingest matches events against and the
-//! dispatcher claims for. Reloaded from the store after every local change and every second, so
-//! a change made through another replica takes effect within about a second.
+//! dispatcher claims for. Reloaded from the store after every local change, and whenever the
+//! store's subscriptions version moves (polled a few times a second: one tiny read), so a change
+//! made through another replica takes effect here well within a second.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -77,7 +78,8 @@ impl SubscriptionCache {
         Ok(())
     }
 
-    /// Reloads every `period` until `shutdown`.
+    /// Polls the subscriptions version every `period` and reloads when it moved, until
+    /// `shutdown`.
     pub async fn refresh_until(
         self: Arc<Self>,
         store: Arc<dyn Store>,
@@ -86,11 +88,19 @@ impl SubscriptionCache {
     ) {
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen = None;
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 _ = tick.tick() => {
-                    if let Err(error) = self.reload(store.as_ref()).await {
+                    // The version is read before the reload: a change after this read moves it
+                    // again, and the next tick reloads once more.
+                    let refreshed = match store.subscriptions_version().await {
+                        Ok(version) if seen == Some(version) => Ok(()),
+                        Ok(version) => self.reload(store.as_ref()).await.map(|()| seen = Some(version)),
+                        Err(error) => Err(error),
+                    };
+                    if let Err(error) = refreshed {
                         tracing::warn!(error = %error, "could not reload subscriptions");
                     }
                 }

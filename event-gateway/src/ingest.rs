@@ -1,13 +1,15 @@
-//! Group commit: request handlers hand their events to one writer task, which drains whatever
+//! Group commit: request handlers hand their events to a writer task, which drains whatever
 //! is queued (up to a bound), writes it all in one transaction, commits, and only then answers
-//! every waiter. Durability costs one fsync per batch, not one per request.
+//! every waiter. Durability costs one fsync per batch, not one per request. There are as many
+//! writers as the store says commits can overlap ([`Store::concurrent_writers`]): one on SQLite,
+//! a few on PostgreSQL, where one batch is built and sent while another's commit is flushed.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
 use crate::store::{Ingested, NewEvent, Store, StoreError};
 
@@ -51,16 +53,32 @@ pub struct IngestSettings {
 }
 
 impl IngestQueue {
-    /// Starts the writer task; it runs until every [`IngestQueue`] clone is dropped, finishing
-    /// what was queued. `wake` is notified after each commit that scheduled deliveries.
+    /// Starts the writer tasks; they run until every [`IngestQueue`] clone is dropped,
+    /// finishing what was queued (the handle ends when all have). `wake` is notified after each
+    /// commit that scheduled deliveries.
     pub fn start(
         store: Arc<dyn Store>,
         settings: IngestSettings,
         wake: Arc<Notify>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4096);
-        let writer = tokio::spawn(write_loop(store, settings, wake, rx));
-        (Self { tx }, writer)
+        let rx = Arc::new(Mutex::new(rx));
+        let writers: Vec<_> = (0..store.concurrent_writers().max(1))
+            .map(|_| {
+                tokio::spawn(write_loop(
+                    store.clone(),
+                    settings,
+                    wake.clone(),
+                    rx.clone(),
+                ))
+            })
+            .collect();
+        let all = tokio::spawn(async move {
+            for writer in writers {
+                let _ = writer.await;
+            }
+        });
+        (Self { tx }, all)
     }
 
     /// Stores `events` (all or nothing) and answers, per event, accepted or duplicate, once
@@ -84,24 +102,33 @@ enum Slot {
     RepeatInBatch,
 }
 
+/// The queued jobs, up to `max_batch` events, waiting for the first; `None` once closed. The
+/// queue is held only while draining, so other writers take the next batch meanwhile.
+async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>, max_batch: usize) -> Option<Vec<Job>> {
+    let mut rx = rx.lock().await;
+    let first = rx.recv().await?;
+    let mut queued = first.events.len();
+    let mut jobs = vec![first];
+    while queued < max_batch {
+        match rx.try_recv() {
+            Ok(job) => {
+                queued += job.events.len();
+                jobs.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    Some(jobs)
+}
+
 async fn write_loop(
     store: Arc<dyn Store>,
     settings: IngestSettings,
     wake: Arc<Notify>,
-    mut rx: mpsc::Receiver<Job>,
+    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
 ) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        let mut queued = jobs[0].events.len();
-        while queued < settings.max_batch {
-            match rx.try_recv() {
-                Ok(job) => {
-                    queued += job.events.len();
-                    jobs.push(job);
-                }
-                Err(_) => break,
-            }
-        }
+    while let Some(jobs) = next_batch(&rx, settings.max_batch).await {
+        let queued = jobs.iter().map(|j| j.events.len()).sum();
         let mut flat = Vec::with_capacity(queued);
         let mut seen = HashSet::with_capacity(queued);
         let mut waiters = Vec::with_capacity(jobs.len());

@@ -10,9 +10,11 @@
 //!   Webhooks signing, ISO 8601 durations, and the retry policy as a pure function. No HTTP and
 //!   no SQL.
 //! - [`store`]: the [`store::Store`] trait, the one storage boundary, and its backends
-//!   ([`store::sqlite`]).
-//! - [`ingest`]: group commit: one writer task batches concurrent requests into one transaction.
-//! - [`cache`]: the in-memory subscriptions that ingest matches and the dispatcher claims for.
+//!   ([`store::sqlite`], embedded, one process; [`store::postgres`], any number of replicas).
+//! - [`ingest`]: group commit: writer tasks batch concurrent requests into one transaction each
+//!   (one writer on SQLite, a few on PostgreSQL).
+//! - [`cache`]: the in-memory subscriptions that ingest matches and the dispatcher claims for,
+//!   following the store's subscriptions version (so changes made on other replicas).
 //! - [`dispatch`]: the claimer loop with per-subscription flow control (rate limits, pauses),
 //!   one task per attempt (signed), and the batched completer (which also disables
 //!   subscriptions that answered 410 or kept failing).

@@ -35,7 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway (the default).
     ///
-    /// Example: `event-gateway serve --listen 127.0.0.1:8080 --database-url sqlite://./data/gateway.db`
+    /// Example: `event-gateway serve --listen 127.0.0.1:8080 --database-url sqlite://./data/gateway.db`,
+    /// or `--database-url postgres://gateway@db.internal/gateway` for one of several replicas.
     Serve(GatewaySettings),
     /// Print every CloudEvent received, readably (like Knative's event_display).
     ///
@@ -58,7 +59,9 @@ pub struct GatewaySettings {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Database URL: `sqlite://path` (created if missing).
+    /// Database URL: `sqlite://path` (created if missing; one process per file) or
+    /// `postgres://user:password@host/db` (the database must exist; any number of replicas may
+    /// share it). Migrations run at start.
     #[arg(
         long,
         env = "GATEWAY_DATABASE_URL",

@@ -29,8 +29,22 @@ use crate::routes::{self, AppState, WebhookSettings};
 use crate::server::{self, ServerLimits};
 use crate::settings::GatewaySettings;
 use crate::static_subscriptions;
-use crate::store::Store;
-use crate::store::sqlite::SqliteStore;
+use crate::store::{self, LeaseOwner, Store};
+
+/// How often the subscriptions' version is polled: a change made through another replica takes
+/// effect here within this period (plus one reload).
+const REFRESH_PERIOD: Duration = Duration::from_millis(250);
+
+/// `url` with its password (if any) masked, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
 
 /// A built gateway, bound and ready to run.
 pub struct Application {
@@ -38,26 +52,12 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Arc<dyn Store>,
-    sqlite: SqliteStore,
     cache: Arc<SubscriptionCache>,
     wake: Arc<Notify>,
     sender: Sender,
     shared: DispatchShared,
     handshakes: Arc<HandshakeSettings>,
     writer: tokio::task::JoinHandle<()>,
-}
-
-/// Opens the store named by `url`.
-async fn open_store(url: &str) -> anyhow::Result<SqliteStore> {
-    if url.starts_with("sqlite:") {
-        SqliteStore::connect(url)
-            .await
-            .with_context(|| format!("opening {url}"))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        bail!("PostgreSQL is not supported by this gateway version yet; use sqlite://PATH")
-    } else {
-        bail!("unsupported database URL `{url}`: use sqlite://PATH")
-    }
 }
 
 impl Application {
@@ -103,8 +103,10 @@ impl Application {
             },
             tolerance: settings.webhook_tolerance.get(),
         };
-        let sqlite = open_store(&settings.database_url).await?;
-        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let store = store::connect(&settings.database_url)
+            .await
+            .with_context(|| format!("opening {}", redact(&settings.database_url)))?;
+        let replica = LeaseOwner::generate();
         let local = listener.local_addr()?;
         let mut sink_policy = SinkPolicy::for_listener(local.ip());
         sink_policy.allow_private = settings.allow_private_sinks;
@@ -139,6 +141,7 @@ impl Application {
         let shared = DispatchShared {
             flow: Arc::new(FlowControl::default()),
             origin: handshakes.origin.clone(),
+            owner: replica.clone(),
         };
         let state = AppState {
             store: store.clone(),
@@ -152,6 +155,7 @@ impl Application {
             flow: shared.flow.clone(),
             secret_grace: settings.secret_rotation_grace.get(),
             webhooks: Arc::new(webhooks),
+            replica,
         };
         // Behind bearer tokens when configured: the management API and `/events`.
         let protected = Router::new()
@@ -186,7 +190,6 @@ impl Application {
             listener,
             router,
             store,
-            sqlite,
             cache,
             wake,
             sender,
@@ -212,7 +215,6 @@ impl Application {
             listener,
             router,
             store,
-            sqlite,
             cache,
             wake,
             sender,
@@ -223,7 +225,7 @@ impl Application {
         let background = CancellationToken::new();
         let refresher = tokio::spawn(cache.clone().refresh_until(
             store.clone(),
-            Duration::from_secs(1),
+            REFRESH_PERIOD,
             background.clone(),
         ));
         let retention = RetentionSettings {
@@ -272,7 +274,7 @@ impl Application {
         dispatcher.drain(settings.drain_timeout.get()).await;
         background.cancel();
         let _ = tokio::join!(refresher, upkeep);
-        sqlite.close().await;
+        store.close().await;
         tracing::info!("event-gateway stopped");
         served.context("serving HTTP")
     }

@@ -105,6 +105,8 @@ pub struct DispatchShared {
     pub flow: Arc<FlowControl>,
     /// The `WebHook-Request-Origin` of handshake subscriptions' deliveries.
     pub origin: Arc<str>,
+    /// This replica's id, the owner its claims carry.
+    pub owner: LeaseOwner,
 }
 
 /// The running dispatcher.
@@ -148,8 +150,10 @@ impl Dispatcher {
             outcomes,
         });
         let attempts = TaskTracker::new();
+        let owner = shared.owner;
         let claimer = tokio::spawn(claim_loop(
             context,
+            owner,
             settings,
             wake,
             hint,
@@ -181,13 +185,13 @@ impl Dispatcher {
 
 async fn claim_loop(
     cx: Arc<Context>,
+    owner: LeaseOwner,
     settings: DispatchSettings,
     wake: Arc<Notify>,
     hint: Arc<RetryHint>,
     attempts: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    let owner = LeaseOwner::generate();
     match cx.store.recover_abandoned(&owner, Utc::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(

@@ -11,7 +11,7 @@ use crate::domain::{DeliveryPolicy, SinkPolicy};
 use crate::handshake::HandshakeSettings;
 use crate::inbound::WebhookSource;
 use crate::ingest::IngestQueue;
-use crate::store::Store;
+use crate::store::{LeaseOwner, Store};
 
 pub mod deadletters;
 pub mod events;
@@ -55,6 +55,8 @@ pub struct AppState {
     pub secret_grace: Duration,
     /// Inbound webhook sources.
     pub webhooks: Arc<WebhookSettings>,
+    /// This process's id among the replicas (the owner of its delivery leases).
+    pub replica: LeaseOwner,
 }
 
 /// Reads a `limit` query parameter: default 100, at most 1000.

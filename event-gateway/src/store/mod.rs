@@ -1,8 +1,9 @@
 //! Storage: the one boundary between the gateway and its database.
 //!
 //! [`Store`] says what the gateway needs and nothing about how; each backend is one module with
-//! its SQL in plain sight ([`sqlite`] now, `postgres` next), and one behaviour suite (the
-//! `behaviour` module's tests) runs against each.
+//! its SQL in plain sight ([`sqlite`], the embedded default for one process, and [`postgres`],
+//! for any number of replicas on one database), [`connect`] picks one by URL, and one behaviour
+//! suite (the `behaviour` module's tests) runs against each.
 //!
 //! # The delivery model
 //! Ingest writes an event once (its structured JSON bytes, never re-serialised) and one row in
@@ -15,18 +16,39 @@
 //! table until retention purges it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
+pub use types::*;
 
+mod codec;
+pub mod postgres;
 pub mod sqlite;
+mod types;
 
 #[cfg(test)]
 mod behaviour;
+#[cfg(test)]
+pub(crate) mod testdb;
+
+/// Opens the store `url` names, `sqlite://PATH` or `postgres://…`, running its migrations.
+///
+/// # Errors
+/// [`StoreError`] when the URL names no supported backend or the database cannot be opened or
+/// migrated.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::Unsupported(
+            url.split(':').next().unwrap_or_default().to_owned(),
+        ))
+    }
+}
 
 /// A failure of the database; opaque to clients.
 #[derive(Debug, thiserror::Error)]
@@ -40,214 +62,9 @@ pub enum StoreError {
     /// A stored row could not be read back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-}
-
-/// An event's place in ingest order: the stream cursor.
-pub type Position = i64;
-
-/// An event to ingest, with its fan-out already computed.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    /// `source`.
-    pub source: String,
-    /// `id`.
-    pub id: String,
-    /// `type`.
-    pub event_type: String,
-    /// `subject`, if any.
-    pub subject: Option<String>,
-    /// `time`, if any.
-    pub time: Option<DateTime<Utc>>,
-    /// The `partitionkey` extension, if any.
-    pub partition_key: Option<String>,
-    /// The event in the JSON event format, exactly as it will be delivered in structured mode.
-    pub body: Bytes,
-    /// The subscriptions it goes to.
-    pub subscriptions: Vec<SubscriptionId>,
-}
-
-/// What ingest did with one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ingested {
-    /// Stored at this position, deliveries scheduled.
-    Accepted(Position),
-    /// Its (`source`, `id`) was seen inside the dedupe window: nothing stored.
-    Duplicate,
-}
-
-/// Who holds a claim: one id per process.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LeaseOwner(Arc<str>);
-
-impl LeaseOwner {
-    /// A fresh owner id for this process.
-    pub fn generate() -> Self {
-        Self(Arc::from(uuid::Uuid::now_v7().to_string()))
-    }
-
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Asks for up to `limit` due deliveries of one subscription, leased for `lease`.
-#[derive(Debug, Clone)]
-pub struct ClaimRequest {
-    /// The subscription.
-    pub subscription: SubscriptionId,
-    /// At most this many rows (its free delivery slots).
-    pub limit: u32,
-    /// How long the claim holds: the attempt timeout plus a grace.
-    pub lease: Duration,
-}
-
-/// The fencing token of one claimed delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lease {
-    /// The delivery row.
-    pub delivery: i64,
-    /// The attempt number this claim made (1 for the first attempt).
-    pub attempt: u32,
-    /// Who claimed it.
-    pub owner: LeaseOwner,
-}
-
-/// A claimed delivery, ready to attempt.
-#[derive(Debug, Clone)]
-pub struct Claimed {
-    /// The fencing token to settle it with.
-    pub lease: Lease,
-    /// The event's position.
-    pub position: Position,
-    /// The subscription.
-    pub subscription: SubscriptionId,
-    /// The event's structured JSON bytes.
-    pub body: Bytes,
-    /// When the event was accepted.
-    pub ingested_at: DateTime<Utc>,
-}
-
-/// One entry of a delivery's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptRecord {
-    /// The attempt number (0 for a redelivery marker).
-    pub attempt: u32,
-    /// When it finished.
-    pub at: DateTime<Utc>,
-    /// `delivered`, `retry`, `dead_lettered` or `redelivered`.
-    pub outcome: String,
-    /// The status the subscriber answered, if it answered.
-    pub status: Option<u16>,
-    /// How long the attempt took.
-    pub latency_ms: u32,
-    /// What went wrong, in words.
-    pub error: Option<String>,
-    /// The first 1 KiB of the response body, for failed attempts.
-    pub response: Option<String>,
-}
-
-/// A settled attempt: its lease and its history entry.
-#[derive(Debug, Clone)]
-pub struct Settled {
-    /// The claim being settled.
-    pub lease: Lease,
-    /// The event's position.
-    pub position: Position,
-    /// The subscription.
-    pub subscription: SubscriptionId,
-    /// The history entry to add.
-    pub record: AttemptRecord,
-}
-
-/// A failed attempt to retry at `due_at`.
-#[derive(Debug, Clone)]
-pub struct RetryLater {
-    /// The attempt.
-    pub settled: Settled,
-    /// When the next attempt is due.
-    pub due_at: DateTime<Utc>,
-}
-
-/// A delivery given up on.
-#[derive(Debug, Clone)]
-pub struct GiveUp {
-    /// The last attempt.
-    pub settled: Settled,
-    /// `non_retryable`, `exhausted`, `ttl_expired`.
-    pub reason: String,
-}
-
-/// A dead letter's id.
-pub type DeadLetterId = i64;
-
-/// Which dead letters to list, oldest first.
-#[derive(Debug, Clone, Default)]
-pub struct DeadLetterQuery {
-    /// Only this subscription's.
-    pub subscription: Option<SubscriptionId>,
-    /// Only events of this type.
-    pub event_type: Option<String>,
-    /// Only ids greater than this (paging).
-    pub after: Option<DeadLetterId>,
-    /// At most this many.
-    pub limit: u32,
-}
-
-/// A dead letter.
-#[derive(Debug, Clone)]
-pub struct DeadLetter {
-    /// Its id.
-    pub id: DeadLetterId,
-    /// The subscription whose delivery failed.
-    pub subscription: SubscriptionId,
-    /// The event's position.
-    pub position: Position,
-    /// The event's type.
-    pub event_type: String,
-    /// Why it was given up.
-    pub reason: String,
-    /// The last status the subscriber answered, if any.
-    pub last_status: Option<u16>,
-    /// How many attempts were made.
-    pub attempts: u32,
-    /// When it was given up.
-    pub dead_lettered_at: DateTime<Utc>,
-    /// The event, untouched (structured JSON).
-    pub event: Bytes,
-}
-
-/// Which dead letters to redeliver.
-#[derive(Debug, Clone)]
-pub enum Redeliver {
-    /// One dead letter.
-    One(DeadLetterId),
-    /// Every dead letter of a subscription.
-    Subscription(SubscriptionId),
-}
-
-/// How much to purge in one call; each table is purged in batches of `batch` rows.
-#[derive(Debug, Clone, Copy)]
-pub struct Purge {
-    /// Events accepted before this, with no pending delivery or dead letter, go.
-    pub events_before: DateTime<Utc>,
-    /// History entries before this go (except those of dead letters).
-    pub history_before: DateTime<Utc>,
-    /// Dedupe keys seen before this go.
-    pub dedupe_before: DateTime<Utc>,
-    /// Rows per statement.
-    pub batch: u32,
-}
-
-/// How many rows a purge removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Purged {
-    /// Events.
-    pub events: u64,
-    /// History entries.
-    pub history: u64,
-    /// Dedupe keys.
-    pub dedupe: u64,
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL scheme `{0}`: use sqlite://PATH or postgres://…")]
+    Unsupported(String),
 }
 
 /// Everything the gateway keeps, behind one trait.
@@ -286,8 +103,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Option<DeadLetterId>>, StoreError>;
 
     /// Makes every delivery claimed by an owner other than `alive` due now. Only sound where
-    /// one process owns the database (SQLite); a shared backend answers 0 and relies on
-    /// leases running out.
+    /// one process owns the database (SQLite); a shared backend (PostgreSQL) answers 0 and
+    /// relies on leases running out, since the other owners may be live replicas.
     async fn recover_abandoned(
         &self,
         alive: &LeaseOwner,
@@ -387,4 +204,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes what retention allows, in bounded batches.
     async fn purge(&self, purge: Purge) -> Result<Purged, StoreError>;
+
+    /// A number that changes whenever any subscription is created, changed or deleted, by this
+    /// process or any other on the same database: polling it is how every replica's cache
+    /// follows changes made through another.
+    async fn subscriptions_version(&self) -> Result<i64, StoreError>;
+
+    /// Closes the connections (at shutdown).
+    async fn close(&self);
+
+    /// How many ingest transactions are worth running at once: 1 where the database has a
+    /// single writer (SQLite), a few where commits overlap (PostgreSQL flushes concurrent
+    /// commits' WAL together).
+    fn concurrent_writers(&self) -> usize {
+        1
+    }
 }

@@ -5,11 +5,20 @@ use std::time::Duration;
 use serde_json::json;
 use shared_events::AttributesReader;
 
-use crate::helpers::{Reply, TestReceiver, event, spawn_app, wait_for};
+use crate::helpers::{
+    Backend, Reply, TestReceiver, event, on_both_backends, spawn_app, spawn_app_on, wait_for,
+};
 
-#[tokio::test]
-async fn events_fan_out_to_every_subscriber_whose_filters_match() {
-    let app = spawn_app().await;
+on_both_backends!(
+    events_fan_out_to_every_subscriber_whose_filters_match,
+    a_hanging_subscriber_does_not_delay_another,
+    subscriptions_with_different_sql_filters_each_get_exactly_their_events,
+);
+
+async fn events_fan_out_to_every_subscriber_whose_filters_match(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
     let mut orders = TestReceiver::start().await;
     let mut everything = TestReceiver::start().await;
     let mut not_orders = TestReceiver::start().await;
@@ -137,9 +146,10 @@ async fn a_subscriber_that_does_not_answer_in_time_is_retried() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_hanging_subscriber_does_not_delay_another() {
-    let app = spawn_app().await;
+async fn a_hanging_subscriber_does_not_delay_another(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
     let mut stuck = TestReceiver::scripted(vec![Reply::Hang(Duration::from_secs(30)); 8]).await;
     let mut healthy = TestReceiver::start().await;
     app.subscribe(
@@ -158,9 +168,10 @@ async fn a_hanging_subscriber_does_not_delay_another() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn subscriptions_with_different_sql_filters_each_get_exactly_their_events() {
-    let app = spawn_app().await;
+async fn subscriptions_with_different_sql_filters_each_get_exactly_their_events(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
     let mut orders = TestReceiver::start().await;
     let mut gold = TestReceiver::start().await;
     app.subscribe(

@@ -1,24 +1,21 @@
-//! The test harness: a real gateway on port 0 with a fresh SQLite file ([`spawn_app`]), real
+//! The test harness: a real gateway on port 0 with a fresh database ([`spawn_app`]: a SQLite
+//! file; [`spawn_app_on`]: either backend, a fresh PostgreSQL database per test), real
 //! subscribers ([`TestReceiver`]) and waiting on conditions with deadlines.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::any;
 use event_gateway::{Application, GatewaySettings};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
-use shared_events::http::Incoming;
 use shared_events::http::reqwest::RequestBuilderExt;
 use shared_events::service::shutdown::CancellationToken;
 use shared_events::{Event, EventBuilder, EventBuilderV10};
-use tokio::sync::mpsc;
+
+pub use crate::receiver::*;
+use crate::testdb::TestDatabase;
 
 /// How long any condition may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -27,15 +24,70 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    /// The database directory (to count what was stored).
-    pub dir: Arc<tempfile::TempDir>,
+    /// Its database URL (to count what was stored).
+    pub database_url: String,
+    /// Keeps the database alive as long as the app.
+    _database: Database,
     token: CancellationToken,
     handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
+/// What keeps a test's database alive.
+enum Database {
+    Sqlite(#[allow(dead_code)] Arc<tempfile::TempDir>),
+    Postgres(#[allow(dead_code)] TestDatabase),
+}
+
+/// Which storage backend a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    /// A fresh SQLite file.
+    Sqlite,
+    /// A fresh PostgreSQL database; the test's name, to report it skipped without a server.
+    Postgres(&'static str),
+}
+
+/// Runs each named test, an `async fn(Backend)`, once per backend: as `<name>::sqlite` and
+/// `<name>::postgres` (which reports itself skipped without a server, outside CI).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres(concat!(
+                        module_path!(),
+                        "::postgres"
+                    )))
+                    .await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;
+
 /// A gateway with default settings on a fresh database.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
+}
+
+/// A gateway with default settings on a fresh database of `backend`; `None` when that backend
+/// is not available here (the test has been reported skipped).
+pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
+    match backend {
+        Backend::Sqlite => Some(spawn_app().await),
+        Backend::Postgres(test) => {
+            let db = TestDatabase::create(test).await?;
+            let url = db.url.clone();
+            Some(spawn_app_at(url, Database::Postgres(db), |_| {}).await)
+        }
+    }
 }
 
 /// A gateway whose settings `tweak` adjusts.
@@ -49,9 +101,17 @@ pub async fn spawn_app_in(
     dir: Arc<tempfile::TempDir>,
     tweak: impl FnOnce(&mut GatewaySettings),
 ) -> TestApp {
-    shared_events::service::telemetry::init_for_tests();
     let url = format!("sqlite://{}", dir.path().join("gateway.db").display());
-    let mut settings = GatewaySettings::new(SocketAddr::from(([127, 0, 0, 1], 0)), url);
+    spawn_app_at(url, Database::Sqlite(dir), tweak).await
+}
+
+async fn spawn_app_at(
+    url: String,
+    database: Database,
+    tweak: impl FnOnce(&mut GatewaySettings),
+) -> TestApp {
+    shared_events::service::telemetry::init_for_tests();
+    let mut settings = GatewaySettings::new(SocketAddr::from(([127, 0, 0, 1], 0)), url.clone());
     settings.drain_timeout = "PT2S".parse().expect("a duration");
     tweak(&mut settings);
     let app = Application::build(settings)
@@ -63,7 +123,8 @@ pub async fn spawn_app_in(
     TestApp {
         address,
         client: reqwest::Client::new(),
-        dir,
+        database_url: url,
+        _database: database,
         token,
         handle,
     }
@@ -133,19 +194,29 @@ impl TestApp {
         response.json().await.expect("JSON")
     }
 
-    /// How many rows `table` holds (read straight from the database file).
+    /// How many rows `table` holds (read straight from the database).
     pub async fn count(&self, table: &str) -> i64 {
-        let url = format!(
-            "sqlite://{}?mode=ro",
-            self.dir.path().join("gateway.db").display()
-        );
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
-            .await
-            .expect("counts");
-        pool.close().await;
-        n
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        if self.database_url.starts_with("sqlite:") {
+            let url = format!("{}?mode=ro", self.database_url);
+            let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+            let n = sqlx::query_scalar(&sql)
+                .fetch_one(&pool)
+                .await
+                .expect("counts");
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url)
+                .await
+                .expect("opens");
+            let n = sqlx::query_scalar(&sql)
+                .fetch_one(&pool)
+                .await
+                .expect("counts");
+            pool.close().await;
+            n
+        }
     }
 
     /// GETs `path` (any status).
@@ -209,150 +280,4 @@ pub fn event(id: &str, ty: &str) -> Event {
         .data("application/json", json!({"n": id}))
         .build()
         .expect("a valid event")
-}
-
-/// What a [`TestReceiver`] answers, request by request; after the script, 202.
-#[derive(Debug, Clone)]
-pub enum Reply {
-    /// This status.
-    Status(u16),
-    /// This status with a `Retry-After` header.
-    RetryAfter(u16, &'static str),
-    /// Sleep, then 202 (longer than an attempt timeout to simulate a hang).
-    Hang(Duration),
-}
-
-/// One request a receiver got.
-#[derive(Debug)]
-pub struct Received {
-    pub event: Event,
-    pub headers: HeaderMap,
-    /// The body exactly as it arrived.
-    pub body: bytes::Bytes,
-    pub at: Instant,
-}
-
-/// How a receiver answers the webhook handshake's `OPTIONS`.
-#[derive(Debug, Clone)]
-pub enum Handshake {
-    /// 405, no consent headers.
-    Refuse,
-    /// Consent for this origin, at this rate (`WebHook-Allowed-Rate`).
-    Allow(String, Option<String>),
-}
-
-#[derive(Clone)]
-struct ReceiverState {
-    script: Arc<Mutex<VecDeque<Reply>>>,
-    tx: mpsc::UnboundedSender<Received>,
-    handshake: Handshake,
-    options: mpsc::UnboundedSender<HeaderMap>,
-}
-
-/// A real HTTP subscriber on port 0 that answers a chosen status sequence and forwards every
-/// event it got over a channel.
-pub struct TestReceiver {
-    pub url: String,
-    rx: mpsc::UnboundedReceiver<Received>,
-    /// The headers of every handshake `OPTIONS` it got.
-    pub options: mpsc::UnboundedReceiver<HeaderMap>,
-}
-
-impl TestReceiver {
-    /// A receiver that always answers 202.
-    pub async fn start() -> Self {
-        Self::scripted(Vec::new()).await
-    }
-
-    /// A receiver answering `script` in order, then 202.
-    pub async fn scripted(script: Vec<Reply>) -> Self {
-        Self::with_handshake(script, Handshake::Refuse).await
-    }
-
-    /// A receiver answering `script` in order, then 202, and handshakes as `handshake` says.
-    pub async fn with_handshake(script: Vec<Reply>, handshake: Handshake) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let (options_tx, options) = mpsc::unbounded_channel();
-        let state = ReceiverState {
-            script: Arc::new(Mutex::new(script.into())),
-            tx,
-            handshake,
-            options: options_tx,
-        };
-        let app = Router::new().fallback(any(receive)).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binds");
-        let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, rx, options }
-    }
-
-    /// The next request, failing after [`DEADLINE`].
-    pub async fn next(&mut self) -> Received {
-        tokio::time::timeout(DEADLINE, self.rx.recv())
-            .await
-            .expect("a delivery within the deadline")
-            .expect("open")
-    }
-
-    /// Asserts nothing more arrives within `quiet`.
-    pub async fn expect_nothing(&mut self, quiet: Duration) {
-        if let Ok(Some(got)) = tokio::time::timeout(quiet, self.rx.recv()).await {
-            panic!("unexpected delivery of {}", got.event);
-        }
-    }
-}
-
-async fn receive(
-    State(state): State<ReceiverState>,
-    method: http::Method,
-    headers: HeaderMap,
-    body: bytes::Bytes,
-) -> Response {
-    if method == http::Method::OPTIONS {
-        let _ = state.options.send(headers.clone());
-        return match &state.handshake {
-            Handshake::Refuse => StatusCode::METHOD_NOT_ALLOWED.into_response(),
-            Handshake::Allow(origin, rate) => {
-                let mut response = StatusCode::OK.into_response();
-                let h = response.headers_mut();
-                h.insert("webhook-allowed-origin", origin.parse().expect("a value"));
-                if let Some(rate) = rate {
-                    h.insert("webhook-allowed-rate", rate.parse().expect("a value"));
-                }
-                h.insert("allow", "POST".parse().expect("a value"));
-                response
-            }
-        };
-    }
-    let reply = state.script.lock().expect("not poisoned").pop_front();
-    let incoming: Incoming =
-        shared_events::http::decode_request(&headers, body.clone()).expect("a CloudEvent");
-    for event in incoming.into_events() {
-        let _ = state.tx.send(Received {
-            event,
-            headers: headers.clone(),
-            body: body.clone(),
-            at: Instant::now(),
-        });
-    }
-    match reply {
-        None => StatusCode::ACCEPTED.into_response(),
-        Some(Reply::Status(code)) => (
-            StatusCode::from_u16(code).expect("a status"),
-            "scripted failure",
-        )
-            .into_response(),
-        Some(Reply::RetryAfter(code, after)) => (
-            StatusCode::from_u16(code).expect("a status"),
-            [("retry-after", after)],
-            "slow down",
-        )
-            .into_response(),
-        Some(Reply::Hang(d)) => {
-            tokio::time::sleep(d).await;
-            StatusCode::ACCEPTED.into_response()
-        }
-    }
 }

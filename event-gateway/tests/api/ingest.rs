@@ -6,11 +6,19 @@ use http::StatusCode;
 use serde_json::{Value, json};
 use shared_events::{AttributesReader, EventBuilder, EventBuilderV10};
 
-use crate::helpers::{TestReceiver, event, spawn_app};
+use crate::helpers::{Backend, TestReceiver, event, on_both_backends, spawn_app, spawn_app_on};
 
-#[tokio::test]
-async fn an_event_is_acknowledged_with_202_once_stored_and_a_duplicate_is_not_delivered_again() {
-    let app = spawn_app().await;
+on_both_backends!(
+    an_event_is_acknowledged_with_202_once_stored_and_a_duplicate_is_not_delivered_again,
+    a_batch_is_stored_whole_and_delivered_event_by_event,
+);
+
+async fn an_event_is_acknowledged_with_202_once_stored_and_a_duplicate_is_not_delivered_again(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
     let mut receiver = TestReceiver::start().await;
     app.subscribe(json!({"sink": receiver.url})).await;
     let e = event("dup-1", "com.acme.thing.happened.v1");
@@ -31,9 +39,10 @@ async fn an_event_is_acknowledged_with_202_once_stored_and_a_duplicate_is_not_de
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_batch_is_stored_whole_and_delivered_event_by_event() {
-    let app = spawn_app().await;
+async fn a_batch_is_stored_whole_and_delivered_event_by_event(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
     let mut receiver = TestReceiver::start().await;
     app.subscribe(json!({"sink": receiver.url})).await;
     let batch: Vec<_> = (0..5)

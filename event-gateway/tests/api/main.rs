@@ -1,5 +1,6 @@
-//! The gateway through its real HTTP API: a real server on port 0, a real SQLite file per test,
-//! real subscribers.
+//! The gateway through its real HTTP API: a real server on port 0, a fresh database per test
+//! (a SQLite file; for the tests marked so, also a PostgreSQL database), real subscribers; and
+//! the real binary as child processes, alone on SQLite and as replicas on PostgreSQL.
 
 mod crash;
 mod deadletters;
@@ -10,7 +11,11 @@ mod helpers;
 mod inbound;
 mod ingest;
 mod limits;
+mod receiver;
 mod registry;
+mod replicas;
 mod signing;
 mod ssrf;
 mod subscriptions;
+#[path = "../../src/store/testdb.rs"]
+mod testdb;

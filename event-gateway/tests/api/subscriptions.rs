@@ -4,11 +4,16 @@ use http::StatusCode;
 use serde_json::{Value, json};
 use shared_events::AttributesReader;
 
-use crate::helpers::{TestReceiver, event, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, TestReceiver, event, on_both_backends, spawn_app, spawn_app_on, spawn_app_with,
+};
 
-#[tokio::test]
-async fn a_subscription_can_be_created_read_replaced_listed_and_deleted() {
-    let app = spawn_app().await;
+on_both_backends!(a_subscription_can_be_created_read_replaced_listed_and_deleted,);
+
+async fn a_subscription_can_be_created_read_replaced_listed_and_deleted(backend: Backend) {
+    let Some(app) = spawn_app_on(backend).await else {
+        return;
+    };
     let created = app
         .subscribe(
             json!({"id": "crud", "sink": "http://127.0.0.1:1/hook", "delivery": {"retry": 2}}),

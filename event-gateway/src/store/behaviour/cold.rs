@@ -196,3 +196,59 @@ pub async fn retention_purges_settled_events_in_batches_and_dedupe_keys_outlive_
         1
     );
 }
+
+pub async fn claims_of_other_replicas_stay_leased_on_a_shared_database(store: impl Store) {
+    store
+        .ingest(&[event("a", &["s"])], t(0), t(-1))
+        .await
+        .expect("ingest");
+    let (other, starting) = (LeaseOwner::generate(), LeaseOwner::generate());
+    store
+        .claim(&[request("s", 1)], &other, t(1))
+        .await
+        .expect("claim");
+    assert_eq!(
+        store
+            .recover_abandoned(&starting, t(2))
+            .await
+            .expect("recover"),
+        0,
+        "the other owner may be a live replica"
+    );
+    assert!(
+        store
+            .claim(&[request("s", 1)], &starting, t(2))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+}
+
+pub async fn every_subscription_change_moves_the_version(store: impl Store) {
+    let mut last = store.subscriptions_version().await.expect("version");
+    let mut moved = |now: i64, what: &str| {
+        assert_ne!(now, last, "{what} did not move the version");
+        last = now;
+    };
+    store
+        .insert_subscription(&sub("s"), t(0))
+        .await
+        .expect("insert");
+    moved(
+        store.subscriptions_version().await.expect("version"),
+        "insert",
+    );
+    store
+        .set_failing_since(&sid("s"), Some(t(1)))
+        .await
+        .expect("state");
+    moved(
+        store.subscriptions_version().await.expect("version"),
+        "update",
+    );
+    store.delete_subscription(&sid("s")).await.expect("delete");
+    moved(
+        store.subscriptions_version().await.expect("version"),
+        "delete",
+    );
+}

@@ -196,3 +196,34 @@ pub async fn a_retry_is_due_at_its_time_and_recorded(store: impl Store) {
         ("retry", Some(503))
     );
 }
+
+pub async fn two_claimers_at_once_never_get_the_same_delivery(store: impl Store + Clone) {
+    let events: Vec<NewEvent> = (0..400).map(|i| event(&format!("e{i}"), &["s"])).collect();
+    store.ingest(&events, t(0), t(-1)).await.expect("ingest");
+    let claimers: Vec<_> = (0..2)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let owner = LeaseOwner::generate();
+                let mut got = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim(&[request("s", 7)], &owner, t(1))
+                        .await
+                        .expect("claim");
+                    if claimed.is_empty() {
+                        return got;
+                    }
+                    got.extend(claimed.into_iter().map(|c| c.lease.delivery));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for claimer in claimers {
+        all.extend(claimer.await.expect("a claimer"));
+    }
+    let unique: std::collections::HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(unique.len(), all.len(), "a delivery was claimed twice");
+    assert_eq!(unique.len(), 400, "every delivery was claimed");
+}

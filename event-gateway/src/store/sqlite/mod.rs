@@ -73,20 +73,7 @@ impl SqliteStore {
     }
 }
 
-/// Unix milliseconds, the stored form of every time.
-pub(super) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-/// A stored time back as a [`DateTime`].
-pub(super) fn from_ms(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
-/// A stored subscription id back as a [`SubscriptionId`].
-pub(super) fn sub_id(text: &str) -> Result<SubscriptionId, StoreError> {
-    SubscriptionId::parse(text).map_err(StoreError::Corrupt)
-}
+pub(super) use crate::store::codec::{from_ms, ms, sub_id};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -233,5 +220,14 @@ impl Store for SqliteStore {
     }
     async fn purge(&self, purge: Purge) -> Result<Purged, StoreError> {
         self.purge_batches(purge).await
+    }
+    async fn subscriptions_version(&self) -> Result<i64, StoreError> {
+        let version = sqlx::query_scalar("SELECT version FROM subscriptions_version")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(version)
+    }
+    async fn close(&self) {
+        SqliteStore::close(self).await;
     }
 }

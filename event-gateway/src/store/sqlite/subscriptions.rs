@@ -2,80 +2,14 @@
 //! secrets and the gateway's state of it, each in its own columns.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 
-use super::{SqliteStore, from_ms, ms};
-use crate::domain::{
-    DeliveryPolicy, SigningKey, Status, Subscription, SubscriptionId, SubscriptionState,
-    WebhookSecret,
-};
+use super::SqliteStore;
+use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 use crate::store::StoreError;
-
-const COLUMNS: &str = "SELECT spec, secrets, status, status_reason, status_since, failing_since, \
-     granted_per_minute, validation_token FROM subscriptions";
-
-type Row = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-);
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
-fn parse_row(row: Row) -> Result<Subscription, StoreError> {
-    let (spec, secrets, status, reason, since, failing, granted, token) = row;
-    let value: Value = serde_json::from_str(&spec).map_err(corrupt)?;
-    let mut sub =
-        Subscription::from_json(&value, None, &DeliveryPolicy::default()).map_err(corrupt)?;
-    sub.secrets = decode_secrets(&secrets)?;
-    sub.state = SubscriptionState {
-        status: Status::parse(&status).ok_or_else(|| corrupt(format!("status `{status}`")))?,
-        reason,
-        since: since.map(from_ms),
-        failing_since: failing.map(from_ms),
-        granted_per_minute: granted.and_then(|g| u32::try_from(g).ok()),
-        validation_token: token,
-    };
-    Ok(sub)
-}
-
-fn encode_secrets(keys: &[SigningKey]) -> String {
-    let list: Vec<Value> = keys
-        .iter()
-        .map(|k| {
-            json!({
-                "secret": k.secret.expose(),
-                "createdAt": ms(k.created_at),
-                "expiresAt": k.expires_at.map(ms),
-            })
-        })
-        .collect();
-    Value::from(list).to_string()
-}
-
-fn decode_secrets(text: &str) -> Result<Vec<SigningKey>, StoreError> {
-    let list: Vec<Value> = serde_json::from_str(text).map_err(corrupt)?;
-    list.iter()
-        .map(|k| {
-            let secret = k["secret"]
-                .as_str()
-                .and_then(|s| WebhookSecret::parse(s).ok())
-                .ok_or_else(|| corrupt("a stored secret is invalid"))?;
-            Ok(SigningKey {
-                secret,
-                created_at: from_ms(k["createdAt"].as_i64().unwrap_or_default()),
-                expires_at: k["expiresAt"].as_i64().map(from_ms),
-            })
-        })
-        .collect()
-}
+use crate::store::codec::{
+    SUBSCRIPTION_COLUMNS as COLUMNS, SubscriptionRow as Row, encode_secrets, ms,
+    parse_subscription as parse_row,
+};
 
 impl SqliteStore {
     pub(super) async fn insert_sub(

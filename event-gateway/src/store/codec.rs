@@ -1,0 +1,97 @@
+//! What both backends store alike: times as Unix milliseconds, subscriptions as their wire JSON
+//! plus secrets and state columns. Shared so the two backends cannot drift apart.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::StoreError;
+use crate::domain::{
+    DeliveryPolicy, SigningKey, Status, Subscription, SubscriptionId, SubscriptionState,
+    WebhookSecret,
+};
+
+/// Unix milliseconds, the stored form of every time.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored time back as a [`DateTime`].
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A stored subscription id back as a [`SubscriptionId`].
+pub(crate) fn sub_id(text: &str) -> Result<SubscriptionId, StoreError> {
+    SubscriptionId::parse(text).map_err(StoreError::Corrupt)
+}
+
+/// The columns [`parse_subscription`] reads, in its order.
+pub(crate) const SUBSCRIPTION_COLUMNS: &str = "SELECT spec, secrets, status, status_reason, status_since, failing_since, \
+     granted_per_minute, validation_token FROM subscriptions";
+
+/// A `subscriptions` row as [`SUBSCRIPTION_COLUMNS`] reads it.
+pub(crate) type SubscriptionRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// A [`StoreError::Corrupt`] saying what.
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+/// A subscription from its stored row.
+pub(crate) fn parse_subscription(row: SubscriptionRow) -> Result<Subscription, StoreError> {
+    let (spec, secrets, status, reason, since, failing, granted, token) = row;
+    let value: Value = serde_json::from_str(&spec).map_err(corrupt)?;
+    let mut sub =
+        Subscription::from_json(&value, None, &DeliveryPolicy::default()).map_err(corrupt)?;
+    sub.secrets = decode_secrets(&secrets)?;
+    sub.state = SubscriptionState {
+        status: Status::parse(&status).ok_or_else(|| corrupt(format!("status `{status}`")))?,
+        reason,
+        since: since.map(from_ms),
+        failing_since: failing.map(from_ms),
+        granted_per_minute: granted.and_then(|g| u32::try_from(g).ok()),
+        validation_token: token,
+    };
+    Ok(sub)
+}
+
+/// Signing keys as stored (a JSON list).
+pub(crate) fn encode_secrets(keys: &[SigningKey]) -> String {
+    let list: Vec<Value> = keys
+        .iter()
+        .map(|k| {
+            json!({
+                "secret": k.secret.expose(),
+                "createdAt": ms(k.created_at),
+                "expiresAt": k.expires_at.map(ms),
+            })
+        })
+        .collect();
+    Value::from(list).to_string()
+}
+
+fn decode_secrets(text: &str) -> Result<Vec<SigningKey>, StoreError> {
+    let list: Vec<Value> = serde_json::from_str(text).map_err(corrupt)?;
+    list.iter()
+        .map(|k| {
+            let secret = k["secret"]
+                .as_str()
+                .and_then(|s| WebhookSecret::parse(s).ok())
+                .ok_or_else(|| corrupt("a stored secret is invalid"))?;
+            Ok(SigningKey {
+                secret,
+                created_at: from_ms(k["createdAt"].as_i64().unwrap_or_default()),
+                expires_at: k["expiresAt"].as_i64().map(from_ms),
+            })
+        })
+        .collect()
+}
