@@ -48,7 +48,14 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let admin = server_url();
-                let mut connection = match sqlx::PgConnection::connect(&admin).await {
+                let connected = tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    sqlx::PgConnection::connect(&admin),
+                )
+                .await
+                .map_err(|_| "timed out".to_owned())
+                .and_then(|c| c.map_err(|e| e.to_string()));
+                let mut connection = match connected {
                     Ok(connection) => connection,
                     Err(error) if std::env::var("CI").is_ok_and(|v| v == "true") => {
                         panic!("{test}: PostgreSQL at {admin} is required under CI: {error}")

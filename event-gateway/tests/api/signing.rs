@@ -50,8 +50,10 @@ async fn deliveries_are_signed_so_the_official_verifier_accepts_them_and_rejects
 async fn the_webhook_id_is_the_same_on_every_retry_and_the_timestamp_is_each_attempts() {
     let app = spawn_app().await;
     let mut receiver = TestReceiver::scripted(vec![Reply::Status(503)]).await;
+    // The jittered delay is at least half of backoffDelay: over a second, so the two attempts'
+    // whole-second timestamps always differ.
     let created = app
-        .subscribe(json!({"sink": receiver.url, "secret": "generate", "delivery": {"retry": 2, "backoffDelay": "PT1.1S", "backoffPolicy": "linear"}}))
+        .subscribe(json!({"sink": receiver.url, "secret": "generate", "delivery": {"retry": 2, "backoffDelay": "PT2.1S", "backoffPolicy": "linear"}}))
         .await;
     let verifier = Webhook::new(created["secret"].as_str().expect("shown")).expect("valid");
     app.post_event(&event("sig-retry", "com.acme.signed.v1"))
