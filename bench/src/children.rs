@@ -35,6 +35,10 @@ impl Binaries {
                 .context("this executable has no directory")?
                 .to_path_buf(),
         };
+        // Children run with a scratch directory as their working directory, so a relative
+        // `--bin-dir` (as `.ci/run` passes) must be made absolute here, once.
+        let dir =
+            std::path::absolute(&dir).with_context(|| format!("resolving {}", dir.display()))?;
         if !explicit && !no_build {
             build(&dir, workspace)?;
         }
