@@ -1,24 +1,32 @@
 //! The command line, declared with clap derive. One variant per command; each command's
 //! arguments live beside its implementation in `commands/`.
 
-use crate::commands::{schema_check, schema_compat, validate};
+use crate::commands::{
+    build, completion, dlq, receive, schema_check, schema_compat, send, sign, subscriptions,
+    validate, verify,
+};
 use crate::exit::EXIT_CODES;
-use crate::output::Format;
+use crate::output::{ColorWhen, Format};
 use clap::{Args, Parser, Subcommand};
 
-/// CloudEvents contracts from the command line: schema compatibility, schema drift, event
-/// validation.
+/// CloudEvents from the command line: send, build, receive, sign and verify events; manage the
+/// gateway's subscriptions and dead letters; check schemas and events against the contracts.
 #[derive(Debug, Parser)]
 #[command(
     name = "cectl",
     version,
     after_help = concat!(
         "Examples:\n",
-        "  cectl schema compat schemas/com.example.order.created.v1.json new.json\n",
-        "  cectl schema check --dir schemas\n",
-        "  cectl validate event.json\n\n",
+        "  cectl send -t com.acme.thing.done.v1 -f thing.id=t-1\n",
+        "  cectl receive --port 9000\n",
+        "  cectl subscriptions apply -f subscriptions.yaml\n",
+        "  cectl dlq list --subscription payments\n",
+        "  cectl verify --secret whsec_… -H 'webhook-id: …' -H 'webhook-timestamp: …' \
+         -H 'webhook-signature: …' body.json\n",
+        "  cectl schema compat schemas/com.example.order.created.v1.json new.json\n\n",
+        "Data goes to stdout, progress and errors to stderr.\n",
         "Exit codes: 0 ok, 1 error, 2 usage (bad flag, unreadable file), 3 the thing checked is \
-         bad (incompatible, drifted, invalid), 4 not found."
+         bad (incompatible, drifted, invalid, wrong signature), 4 not found."
     )
 )]
 pub struct Cli {
@@ -32,6 +40,7 @@ pub struct Cli {
 
 /// Flags every command takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Output format [default: table on a terminal, json otherwise]
     #[arg(short = 'o', long = "output", global = true, value_enum)]
@@ -44,16 +53,46 @@ pub struct Global {
         default_value = "http://127.0.0.1:8080"
     )]
     pub gateway: String,
+    /// A bearer token for the gateway's API (sent to the gateway only)
+    #[arg(long, global = true, env = "CECTL_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// When to colour the output (NO_COLOR in the environment turns auto off)
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Send one event to the gateway or any receiver; print the answer
+    #[command(after_help = send::EXAMPLES)]
+    Send(send::SendArgs),
+    /// Build the event `send` would send, offline: its JSON, or -o curl for a curl line
+    #[command(after_help = build::EXAMPLES)]
+    Build(build::BuildArgs),
+    /// Run a local sink that prints every event it receives
+    #[command(after_help = receive::EXAMPLES)]
+    Receive(receive::ReceiveArgs),
+    /// Manage the gateway's subscriptions
+    #[command(after_help = subscriptions::EXAMPLES)]
+    Subscriptions(subscriptions::SubscriptionsArgs),
+    /// Inspect, redeliver and purge the gateway's dead letters
+    #[command(after_help = dlq::EXAMPLES)]
+    Dlq(dlq::DlqArgs),
+    /// Print the Standard Webhooks headers that sign a body
+    #[command(after_help = sign::EXAMPLES)]
+    Sign(sign::SignArgs),
+    /// Check a body's Standard Webhooks signature and say why it fails
+    #[command(after_help = verify::EXAMPLES)]
+    Verify(verify::VerifyArgs),
     /// Check schemas: compatibility between versions, drift against the Rust types
     Schema(SchemaArgs),
     /// Validate a structured-mode CloudEvent: attribute rules and its data against the catalog schema
     #[command(after_help = validate::EXAMPLES)]
     Validate(validate::ValidateArgs),
+    /// Print a shell completion script
+    #[command(after_help = completion::EXAMPLES)]
+    Completion(completion::CompletionArgs),
 }
 
 /// `cectl schema …`.

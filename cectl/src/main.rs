@@ -4,6 +4,17 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cectl::Cli::parse();
-    let exit = cectl::run(cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cectl: cannot start: {e}");
+            return std::process::ExitCode::from(cectl::Exit::Error as u8);
+        }
+    };
+    let exit = runtime.block_on(cectl::run(cli));
     std::process::ExitCode::from(exit as u8)
 }

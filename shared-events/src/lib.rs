@@ -20,6 +20,9 @@
 //! - [`asyncapi`]: AsyncAPI 3.0 documents of the services, from [`asyncapi::ServiceSpec`]s.
 //! - [`contracts`]: consumer expectations (Pact V4 message pacts) and their verification
 //!   against events built by the producers' real code.
+//! - [`webhook`]: Standard Webhooks signatures: secrets, signing and verification.
+//! - [`display`]: an event as readable text, as `event-gateway display` and `cectl receive`
+//!   print it.
 //! - [`bus`]: the in-process [`bus::EventBus`] (many handlers) and [`bus::CommandBus`] (one
 //!   handler per command).
 
@@ -28,6 +31,7 @@ pub mod attributes;
 pub mod bus;
 pub mod catalog;
 pub mod contracts;
+pub mod display;
 pub mod event_type;
 pub mod format;
 pub mod http;
@@ -38,6 +42,7 @@ pub mod schema;
 #[cfg(feature = "service")]
 pub mod service;
 pub mod trace;
+pub mod webhook;
 
 pub use cloudevents::{
     AttributesReader, AttributesWriter, Data, Event, EventBuilder, EventBuilderV10,

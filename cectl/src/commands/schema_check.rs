@@ -2,7 +2,7 @@
 //! runs.
 
 use crate::exit::Exit;
-use crate::output::{Format, print_json};
+use crate::output::{Format, Output};
 use clap::Args;
 use serde_json::json;
 use shared_events::schema::files;
@@ -27,14 +27,14 @@ pub struct CheckArgs {
 }
 
 /// Runs the command.
-pub fn run(args: &CheckArgs, format: Format) -> Exit {
+pub fn run(args: &CheckArgs, out: Output) -> Exit {
     if !args.dir.is_dir() {
         eprintln!("cectl: {} is not a directory", args.dir.display());
         return Exit::Usage;
     }
     let issues = files::check(&args.dir);
-    match format {
-        Format::Json => print_json(&json!({
+    match out.format {
+        Format::Json | Format::Ndjson | Format::Curl => out.print_value(&json!({
             "dir": args.dir,
             "ok": issues.is_empty(),
             "issues": issues.iter().map(ToString::to_string).collect::<Vec<_>>(),

@@ -3,7 +3,7 @@
 
 use super::read_input;
 use crate::exit::Exit;
-use crate::output::{Format, print_json};
+use crate::output::{Format, Output};
 use clap::Args;
 use schema_compat::{CheckOptions, Mode};
 use serde_json::{Value, json};
@@ -52,7 +52,7 @@ fn read_schema(path: &std::path::Path) -> Result<Value, Exit> {
 }
 
 /// Runs the command.
-pub fn run(args: &CompatArgs, format: Format) -> Exit {
+pub fn run(args: &CompatArgs, out: Output) -> Exit {
     let mut schemas = Vec::new();
     for path in &args.files {
         match read_schema(path) {
@@ -74,15 +74,15 @@ pub fn run(args: &CompatArgs, format: Format) -> Exit {
         _ => Vec::new(),
     };
     let file = |version: usize| args.files[version].display().to_string();
-    match format {
-        Format::Json => {
+    match out.format {
+        Format::Json | Format::Ndjson | Format::Curl => {
             let mut value = serde_json::to_value(&report).unwrap_or(Value::Null);
             value["files"] = json!(args.files);
             value["consumers"] = consumers
                 .iter()
                 .map(|c| json!({"consumer": c.consumer, "expectation": c.description, "reason": c.reason}))
                 .collect();
-            print_json(&value);
+            out.print_value(&value);
         }
         Format::Table => {
             let verdict = if report.compatible {

@@ -2,11 +2,12 @@
 //! catalog type, its data against the type's schema; every error with its JSON pointer.
 
 use super::read_input;
+use crate::check::{self, Problem};
 use crate::exit::Exit;
-use crate::output::{Format, print_json};
+use crate::output::{Format, Output};
 use clap::Args;
 use serde_json::{Value, json};
-use shared_events::{AttributesReader, attributes, catalog, format as ce_format};
+use shared_events::{catalog, format as ce_format};
 use std::path::PathBuf;
 
 /// Examples shown under `--help`.
@@ -25,63 +26,23 @@ pub struct ValidateArgs {
     pub file: PathBuf,
 }
 
-/// One problem with the event.
-struct Problem {
-    pointer: String,
-    message: String,
-}
-
 fn check(json: &[u8]) -> (Option<String>, Vec<Problem>) {
-    let problem = |pointer: &str, message: String| Problem {
-        pointer: pointer.to_owned(),
-        message,
-    };
     let value: Value = match serde_json::from_slice(json) {
         Ok(value) => value,
-        Err(e) => return (None, vec![problem("", format!("not JSON: {e}"))]),
+        Err(e) => return (None, vec![Problem::new("", format!("not JSON: {e}"))]),
     };
     let event_type = value.get("type").and_then(Value::as_str).map(str::to_owned);
-    let event = match ce_format::from_value(value.clone()) {
-        Ok(event) => event,
+    match ce_format::from_value(value) {
+        Ok(event) => (event_type, check::problems(&event)),
         Err(e) => {
             let pointer = e.attribute().map_or(String::new(), |a| format!("/{a}"));
-            return (event_type, vec![problem(&pointer, e.to_string())]);
+            (event_type, vec![Problem::new(&pointer, e.to_string())])
         }
-    };
-    let mut problems = Vec::new();
-    if let Err(e) = attributes::validate(&event) {
-        problems.push(problem(&format!("/{}", e.attribute()), e.to_string()));
     }
-    let Some(entry) = catalog::lookup(event.ty()) else {
-        return (event_type, problems);
-    };
-    let data = match catalog::data_as_json(&event, entry.event_type) {
-        Ok(data) => data,
-        Err(e) => {
-            problems.push(problem("/data", e.to_string()));
-            return (event_type, problems);
-        }
-    };
-    let schema = (entry.schema)();
-    match jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-    {
-        Ok(validator) => problems.extend(
-            validator
-                .iter_errors(&data)
-                .map(|e| problem(&format!("/data{}", e.instance_path), e.to_string())),
-        ),
-        Err(e) => problems.push(problem(
-            "/data",
-            format!("the schema does not compile: {e}"),
-        )),
-    }
-    (event_type, problems)
 }
 
 /// Runs the command.
-pub fn run(args: &ValidateArgs, format: Format) -> Exit {
+pub fn run(args: &ValidateArgs, out: Output) -> Exit {
     let bytes = match read_input(&args.file) {
         Ok(bytes) => bytes,
         Err(exit) => return exit,
@@ -91,13 +52,12 @@ pub fn run(args: &ValidateArgs, format: Format) -> Exit {
         .as_deref()
         .and_then(catalog::lookup)
         .map(|e| e.event_type);
-    match format {
-        Format::Json => print_json(&json!({
+    match out.format {
+        Format::Json | Format::Ndjson | Format::Curl => out.print_value(&json!({
             "valid": problems.is_empty(),
             "type": event_type,
             "schema": schema.is_some(),
-            "errors": problems.iter().map(|p| json!({"pointer": p.pointer, "message": p.message}))
-                .collect::<Vec<_>>(),
+            "errors": problems.iter().map(Problem::to_json).collect::<Vec<_>>(),
         })),
         Format::Table => {
             if problems.is_empty() {
@@ -110,12 +70,7 @@ pub fn run(args: &ValidateArgs, format: Format) -> Exit {
             } else {
                 println!("invalid: {}", event_type.as_deref().unwrap_or("?"));
                 for p in &problems {
-                    let pointer = if p.pointer.is_empty() {
-                        "/"
-                    } else {
-                        &p.pointer
-                    };
-                    println!("  {pointer}: {}", p.message);
+                    println!("  {p}");
                 }
             }
         }

@@ -1,4 +1,6 @@
-//! Standard Webhooks signing (`spec/standard-webhooks.md`, symmetric scheme `v1`).
+//! Standard Webhooks signing (`spec/standard-webhooks.md`, symmetric scheme `v1`): which of a
+//! subscription's secrets sign, rotation, and stable message ids. The secret and the signature
+//! primitives are shared-events' [`shared_events::webhook`], which `cectl` uses too.
 //!
 //! A secret is `whsec_` + base64 of 24–64 random bytes; the key is the decoded bytes. A delivery
 //! carries `webhook-id` (stable across retries, never containing `.`), `webhook-timestamp` (the
@@ -6,111 +8,13 @@
 //! "{id}.{timestamp}.{body}">`, one per active secret, space-separated, so a subscriber can
 //! rotate without downtime. Secrets never appear in `Debug` output or logs.
 
-use std::fmt;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The prefix of a symmetric Standard Webhooks secret.
-pub const SECRET_PREFIX: &str = "whsec_";
-/// Fewest key bytes a secret may have (192 bits, as the spec requires).
-pub const MIN_KEY_BYTES: usize = 24;
-/// Most key bytes a secret may have.
-pub const MAX_KEY_BYTES: usize = 64;
-/// Key bytes of a generated secret.
-const GENERATED_KEY_BYTES: usize = 32;
-
-/// A signing secret: `whsec_` + base64 of 24–64 bytes. `Debug` and `Display` redact it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct WebhookSecret {
-    key: Vec<u8>,
-}
-
-/// Why a secret is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SecretError {
-    /// It does not start with `whsec_`.
-    #[error("a secret starts with `whsec_`")]
-    Prefix,
-    /// The rest is not base64.
-    #[error("the part after `whsec_` must be standard base64")]
-    Base64,
-    /// The key is too short or too long.
-    #[error("the key must be {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes, not {0}")]
-    Length(usize),
-}
-
-impl WebhookSecret {
-    /// Parses `whsec_<base64>`.
-    ///
-    /// # Errors
-    /// [`SecretError`] saying what is wrong (never echoing the secret).
-    pub fn parse(text: &str) -> Result<Self, SecretError> {
-        let encoded = text
-            .strip_prefix(SECRET_PREFIX)
-            .ok_or(SecretError::Prefix)?;
-        let key = STANDARD.decode(encoded).map_err(|_| SecretError::Base64)?;
-        if !(MIN_KEY_BYTES..=MAX_KEY_BYTES).contains(&key.len()) {
-            return Err(SecretError::Length(key.len()));
-        }
-        Ok(Self { key })
-    }
-
-    /// A fresh secret of 32 random bytes.
-    pub fn generate() -> Self {
-        Self {
-            key: (0..GENERATED_KEY_BYTES).map(|_| rand::random()).collect(),
-        }
-    }
-
-    /// The secret in its `whsec_…` form: only for showing it once to whoever created it and
-    /// for storage.
-    pub fn expose(&self) -> String {
-        format!("{SECRET_PREFIX}{}", STANDARD.encode(&self.key))
-    }
-
-    /// The `v1,<base64>` signature of `{msg_id}.{timestamp}.{body}`.
-    pub fn sign(&self, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
-        format!("v1,{}", STANDARD.encode(self.mac(msg_id, timestamp, body)))
-    }
-
-    /// Whether `signature` (one `v1,<base64>` entry's base64 part) is this secret's signature,
-    /// compared in constant time.
-    pub fn verifies(&self, msg_id: &str, timestamp: i64, body: &[u8], signature: &str) -> bool {
-        let Ok(given) = STANDARD.decode(signature) else {
-            return false;
-        };
-        let expected = self.mac(msg_id, timestamp, body);
-        given.len() == expected.len() && bool::from(given.ct_eq(&expected))
-    }
-
-    /// HMAC-SHA256 of an arbitrary body with this secret's key (GitHub-style signatures).
-    pub fn hmac(&self, body: &[u8]) -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(body);
-        mac.finalize().into_bytes().to_vec()
-    }
-
-    fn mac(&self, msg_id: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(msg_id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        mac.finalize().into_bytes().to_vec()
-    }
-}
-
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret(redacted)")
-    }
-}
+pub use shared_events::webhook::{
+    MAX_KEY_BYTES, MIN_KEY_BYTES, SECRET_PREFIX, SecretError, WebhookSecret,
+};
 
 /// One of a subscription's secrets, with the time it stops being used (after a rotation).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,38 +102,6 @@ mod tests {
 
     fn t(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + secs, 0).expect("a valid time")
-    }
-
-    #[test]
-    fn secrets_must_be_whsec_and_24_to_64_bytes() {
-        let ok = format!("whsec_{}", STANDARD.encode([7u8; 24]));
-        assert!(WebhookSecret::parse(&ok).is_ok());
-        assert_eq!(WebhookSecret::parse("abc").err(), Some(SecretError::Prefix));
-        assert_eq!(
-            WebhookSecret::parse("whsec_!!").err(),
-            Some(SecretError::Base64)
-        );
-        let short = format!("whsec_{}", STANDARD.encode([7u8; 23]));
-        assert_eq!(
-            WebhookSecret::parse(&short).err(),
-            Some(SecretError::Length(23))
-        );
-        let generated = WebhookSecret::generate();
-        assert_eq!(
-            WebhookSecret::parse(&generated.expose()).expect("round trip"),
-            generated
-        );
-        assert!(!format!("{generated:?}").contains(&generated.expose()[6..]));
-    }
-
-    #[test]
-    fn a_signature_verifies_with_its_secret_only() {
-        let secret = WebhookSecret::generate();
-        let signature = secret.sign("msg_1", 1_674_087_231, b"{}");
-        let b64 = signature.strip_prefix("v1,").expect("v1");
-        assert!(secret.verifies("msg_1", 1_674_087_231, b"{}", b64));
-        assert!(!secret.verifies("msg_1", 1_674_087_231, b"{ }", b64));
-        assert!(!WebhookSecret::generate().verifies("msg_1", 1_674_087_231, b"{}", b64));
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! `cectl` driven as a user would: exit codes, outputs, and `--help` snapshots (plain text files
-//! in `tests/help/`; regenerate with `UPDATE_SNAPSHOTS=1 cargo test -p cectl`).
+//! The contract checks: `schema compat`, `schema check` and `validate`, their outputs and exit
+//! codes.
 
-use assert_cmd::Command;
+use crate::helpers::{cectl, stdout_json, workspace};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 use shared_events::catalog::values::{Currency, OrderId};
@@ -10,24 +10,12 @@ use shared_events::producer::{DEFAULT_SCHEMA_BASE, Producer};
 use shared_events::trace::Traceparent;
 use std::path::{Path, PathBuf};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn cectl() -> Command {
-    let mut command = Command::cargo_bin("cectl").expect("binary");
-    command.current_dir(workspace()).env_remove("CECTL_GATEWAY");
-    command
-}
-
 fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec_pretty(value).expect("json")).expect("write");
-    path
-}
-
-fn stdout_json(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+    crate::helpers::write(
+        dir,
+        name,
+        &serde_json::to_string_pretty(value).expect("json"),
+    )
 }
 
 fn schema(v: &str) -> Value {
@@ -260,36 +248,4 @@ fn an_invalid_event_exits_3_with_every_error_and_its_pointer() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains("/source"));
-}
-
-#[test]
-fn help_texts_match_their_snapshots() {
-    let cases: [(&str, &[&str]); 5] = [
-        ("cectl", &["--help"]),
-        ("schema", &["schema", "--help"]),
-        ("schema-compat", &["schema", "compat", "--help"]),
-        ("schema-check", &["schema", "check", "--help"]),
-        ("validate", &["validate", "--help"]),
-    ];
-    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
-    for (name, args) in cases {
-        let output = cectl().args(args).output().expect("run");
-        assert_eq!(output.status.code(), Some(0), "{name}");
-        let text = String::from_utf8(output.stdout).expect("utf-8");
-        assert!(
-            text.contains("Examples:") || name == "schema",
-            "{name} has no examples"
-        );
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/help/{name}.txt"));
-        if update {
-            std::fs::write(&path, &text).expect("write snapshot");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}; run with UPDATE_SNAPSHOTS=1", path.display()));
-        assert_eq!(
-            text, expected,
-            "{name}: help changed; run with UPDATE_SNAPSHOTS=1 to accept"
-        );
-    }
 }
