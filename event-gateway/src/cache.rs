@@ -15,6 +15,8 @@ use crate::store::{Store, StoreError};
 /// One consistent view of every subscription.
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    /// Counts reloads: a snapshot is stale when the cache's current one has another.
+    pub generation: u64,
     /// All subscriptions, by id.
     pub subscriptions: Vec<Arc<Subscription>>,
     by_id: HashMap<SubscriptionId, Arc<Subscription>>,
@@ -67,13 +69,16 @@ impl SubscriptionCache {
             .iter()
             .map(|s| (s.id.clone(), s.clone()))
             .collect();
-        let snapshot = Arc::new(Snapshot {
-            subscriptions,
-            by_id,
-        });
+        let install = |current: &mut Arc<Snapshot>| {
+            *current = Arc::new(Snapshot {
+                generation: current.generation + 1,
+                subscriptions,
+                by_id,
+            });
+        };
         match self.current.write() {
-            Ok(mut guard) => *guard = snapshot,
-            Err(poisoned) => *poisoned.into_inner() = snapshot,
+            Ok(mut guard) => install(&mut guard),
+            Err(poisoned) => install(&mut poisoned.into_inner()),
         }
         Ok(())
     }

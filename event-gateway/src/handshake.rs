@@ -108,6 +108,10 @@ pub async fn validate(
     settings: &HandshakeSettings,
     sub: &Subscription,
 ) -> Result<SubscriptionState, StoreError> {
+    let Some(sink) = &sub.sink else {
+        // A pull subscription has no sink to ask (and cannot ask for a handshake).
+        return Ok(sub.state.clone());
+    };
     let mut pending = SubscriptionState::new(Status::PendingValidation, None, Utc::now());
     let callback = settings.public_url.as_ref().and_then(|base| {
         let token = token();
@@ -122,7 +126,7 @@ pub async fn validate(
         .map_or(settings.default_rate_per_minute, |r| r.as_per_minute());
     let answer = sender
         .validate(
-            &sub.sink,
+            sink,
             &settings.origin,
             Some(rate),
             callback.as_ref().map(Url::as_str),

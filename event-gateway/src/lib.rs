@@ -38,6 +38,7 @@ pub mod error;
 pub mod handshake;
 pub mod inbound;
 pub mod ingest;
+pub mod jobs;
 pub mod maintenance;
 pub mod routes;
 pub mod server;
@@ -45,6 +46,7 @@ pub mod settings;
 pub mod startup;
 pub mod static_subscriptions;
 pub mod store;
+pub mod stream;
 
 pub use settings::{Cli, Command, GatewaySettings};
 pub use startup::Application;

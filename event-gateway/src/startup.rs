@@ -23,7 +23,7 @@ use crate::dispatch::{DispatchSettings, DispatchShared, Dispatcher, FlowControl,
 use crate::domain::{SinkPolicy, Status, SubscriptionState};
 use crate::error::problem_json;
 use crate::handshake::{self, HandshakeSettings};
-use crate::ingest::{IngestQueue, IngestSettings};
+use crate::ingest::{Commits, IngestQueue, IngestSettings};
 use crate::maintenance::{self, RetentionSettings};
 use crate::routes::{self, AppState, WebhookSettings};
 use crate::server::{self, ServerLimits};
@@ -58,6 +58,7 @@ pub struct Application {
     shared: DispatchShared,
     handshakes: Arc<HandshakeSettings>,
     writer: tokio::task::JoinHandle<()>,
+    jobs: Arc<Notify>,
 }
 
 impl Application {
@@ -131,7 +132,14 @@ impl Application {
             max_batch: settings.ingest_batch.max(1),
             dedupe_window: settings.dedupe_window.get(),
         };
-        let (ingest, writer) = IngestQueue::start(store.clone(), ingest_settings, wake.clone());
+        let commits = Commits::new(wake.clone());
+        let jobs_kick = Arc::new(Notify::new());
+        let (ingest, writer) = IngestQueue::start(
+            store.clone(),
+            cache.clone(),
+            ingest_settings,
+            commits.clone(),
+        );
         let sender = Sender::new(sink_policy.clone()).context("building the HTTP client")?;
         let handshakes = Arc::new(HandshakeSettings {
             origin: Arc::from(settings.webhook_origin.as_str()),
@@ -142,6 +150,7 @@ impl Application {
             flow: Arc::new(FlowControl::default()),
             origin: handshakes.origin.clone(),
             owner: replica.clone(),
+            ingest: ingest.clone(),
         };
         let state = AppState {
             store: store.clone(),
@@ -149,7 +158,8 @@ impl Application {
             ingest,
             sink_policy,
             delivery_defaults: Arc::new(defaults),
-            wake: wake.clone(),
+            commits: commits.clone(),
+            jobs: jobs_kick.clone(),
             sender: sender.clone(),
             handshake: handshakes.clone(),
             flow: shared.flow.clone(),
@@ -163,6 +173,10 @@ impl Application {
             .merge(routes::subscriptions::router())
             .merge(routes::secret::router())
             .merge(routes::deadletters::router())
+            .merge(routes::stream::router())
+            .merge(routes::deliveries::router())
+            .merge(routes::pull::router())
+            .merge(routes::jobs::router())
             .route_layer(axum::middleware::from_fn_with_state(
                 tokens,
                 auth::require_token,
@@ -196,6 +210,7 @@ impl Application {
             shared,
             handshakes,
             writer,
+            jobs: jobs_kick,
         })
     }
 
@@ -221,6 +236,7 @@ impl Application {
             shared,
             handshakes,
             writer,
+            jobs,
         } = self;
         let background = CancellationToken::new();
         let refresher = tokio::spawn(cache.clone().refresh_until(
@@ -250,6 +266,12 @@ impl Application {
             sender.clone(),
             handshakes,
         ));
+        let job_runner = tokio::spawn(crate::jobs::run(
+            store.clone(),
+            shared.owner.clone(),
+            jobs,
+            background.clone(),
+        ));
         let dispatcher = Dispatcher::start(
             store.clone(),
             cache,
@@ -269,11 +291,13 @@ impl Application {
         };
         let served = server::serve(listener, router, limits, shutdown.clone()).await;
         pending.abort();
-        // The router (and with it every ingest handle) is gone: the writer finishes its queue.
-        let _ = writer.await;
+        // Attempts in flight may still store reply events: drain them first. Then the router
+        // and the dispatcher (and with them every ingest handle) are gone, and the writer
+        // finishes its queue.
         dispatcher.drain(settings.drain_timeout.get()).await;
+        let _ = writer.await;
         background.cancel();
-        let _ = tokio::join!(refresher, upkeep);
+        let _ = tokio::join!(refresher, upkeep, job_runner);
         store.close().await;
         tracing::info!("event-gateway stopped");
         served.context("serving HTTP")

@@ -67,9 +67,11 @@ pub fn parse(
             }
             let sub = Subscription::from_json(entry, None, defaults)
                 .map_err(|e| anyhow::anyhow!("subscriptions[{i}].{}: {}", e.field, e.message))?;
-            policy
-                .check_url(&sub.sink)
-                .map_err(|e| anyhow::anyhow!("subscriptions[{i}].sink: {e}"))?;
+            if let Some(sink) = &sub.sink {
+                policy
+                    .check_url(sink)
+                    .map_err(|e| anyhow::anyhow!("subscriptions[{i}].sink: {e}"))?;
+            }
             Ok(sub)
         })
         .collect()

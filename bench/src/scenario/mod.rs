@@ -9,6 +9,7 @@ mod floor;
 mod ingest;
 mod latency;
 mod saga;
+mod stream;
 
 use async_trait::async_trait;
 
@@ -17,6 +18,7 @@ pub use floor::Floor;
 pub use ingest::Ingest;
 pub use latency::{Latency, LatencyRate};
 pub use saga::Saga;
+pub use stream::Stream;
 
 use crate::context::Context;
 use crate::figures::{FigureSpec, Results};
@@ -78,6 +80,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
             rate: LatencyRate::HalfOfFanoutMax,
         }),
         Box::new(Saga),
+        Box::new(Stream),
     ]
 }
 

@@ -24,6 +24,8 @@ pub const REQUEST_ORIGIN: &str = "webhook-request-origin";
 const EXCERPT: usize = 1024;
 /// A successful response's body is read (so the connection can be reused) up to this much.
 const DRAIN: usize = 64 * 1024;
+/// The largest reply event read from a 2xx response.
+const REPLY_LIMIT: usize = 1024 * 1024;
 
 /// What an attempt came back with, and what to record about it.
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct Attempted {
     pub error: Option<String>,
     /// The first 1 KiB of a failed response's body.
     pub response: Option<String>,
+    /// The CloudEvent a 2xx response carried (a reply), or why it could not be read.
+    pub reply: Option<Result<Event, String>>,
 }
 
 /// The HTTP client every attempt goes through.
@@ -137,6 +141,7 @@ impl Sender {
             latency: started.elapsed(),
             error: Some(error),
             response: None,
+            reply: None,
         };
         if let Err(refused) = self.policy.check_url(sink) {
             return failed(AttemptResult::Network, refused.to_string());
@@ -234,6 +239,7 @@ impl Sender {
                 latency: started.elapsed(),
                 error: Some(refused.to_string()),
                 response: None,
+                reply: None,
             };
         }
         match shared_events::http::encode_binary(event) {
@@ -251,6 +257,7 @@ impl Sender {
                 latency: started.elapsed(),
                 error: Some(error.to_string()),
                 response: None,
+                reply: None,
             },
         }
     }
@@ -269,6 +276,7 @@ impl Sender {
                     latency: started.elapsed(),
                     error: Some(describe(&error)),
                     response: None,
+                    reply: None,
                 };
             }
         };
@@ -279,15 +287,26 @@ impl Sender {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, Utc::now()));
         let success = (200..300).contains(&code);
-        let keep = if success { DRAIN } else { EXCERPT };
-        let mut excerpt = Vec::new();
+        let headers = response.headers().clone();
+        let carries_event =
+            success && shared_events::http::carries_event(&headers).unwrap_or(false);
+        let keep = match (success, carries_event) {
+            (true, true) => REPLY_LIMIT,
+            (true, false) => DRAIN,
+            (false, _) => EXCERPT,
+        };
+        let mut body = Vec::new();
         let mut read_error = None;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = EXCERPT.saturating_sub(excerpt.len());
-                    excerpt.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if excerpt.len() >= keep {
+                    if carries_event {
+                        body.extend_from_slice(&chunk);
+                    } else {
+                        let room = EXCERPT.saturating_sub(body.len());
+                        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
+                    if body.len() >= keep {
                         break;
                     }
                 }
@@ -299,7 +318,21 @@ impl Sender {
             }
         }
         let latency = started.elapsed();
-        if let Some(error) = read_error.filter(|_| success) {
+        let reply = carries_event.then(|| {
+            if let Some(error) = &read_error {
+                return Err(format!("reading the reply failed: {}", describe(error)));
+            }
+            if body.len() > REPLY_LIMIT {
+                return Err(format!("the reply is larger than {REPLY_LIMIT} bytes"));
+            }
+            match shared_events::http::decode_response(&headers, Bytes::from(body.clone())) {
+                Ok(Some(shared_events::http::Incoming::Single(event, _))) => Ok(event),
+                Ok(Some(_)) => Err("a batch is not a reply: answer one event".to_owned()),
+                Ok(None) => Err("the response carries no event".to_owned()),
+                Err(error) => Err(format!("the reply is not a valid CloudEvent: {error}")),
+            }
+        });
+        if let Some(error) = read_error.filter(|_| success && !carries_event) {
             // The answer was 2xx but did not arrive whole: it still counts as taken.
             tracing::debug!(error = %describe(&error), "reading a 2xx response body failed");
         }
@@ -307,8 +340,9 @@ impl Sender {
             result: AttemptResult::Status { code, retry_after },
             latency,
             error: (!success).then(|| format!("the sink answered {code}")),
-            response: (!success && !excerpt.is_empty())
-                .then(|| String::from_utf8_lossy(&excerpt).into_owned()),
+            response: (!success && !body.is_empty())
+                .then(|| String::from_utf8_lossy(&body).into_owned()),
+            reply,
         }
     }
 }

@@ -122,11 +122,12 @@ pub async fn run(
         }
         if !done.is_empty() {
             match store.complete(&done).await {
-                Ok(held) if held < done.len() as u64 => tracing::info!(
-                    stale = done.len() as u64 - held,
-                    "completions for leases that ran out were ignored"
-                ),
-                Ok(_) => {}
+                Ok(held) => {
+                    let stale = held.iter().filter(|h| !**h).count();
+                    if stale > 0 {
+                        tracing::info!(stale, "completions for leases that ran out were ignored");
+                    }
+                }
                 Err(error) => {
                     tracing::error!(error = ?error, "recording deliveries failed; they will be attempted again")
                 }

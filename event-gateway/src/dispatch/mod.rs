@@ -19,14 +19,16 @@ use tokio_util::task::TaskTracker;
 use crate::cache::SubscriptionCache;
 use crate::domain::signing::message_id;
 use crate::domain::{
-    AttemptContext, AttemptResult, DeadLetterReason, Outcome, Status, Subscription, SubscriptionId,
-    decide,
+    AttemptContext, AttemptResult, DeadLetterReason, DeliveryMode, Ordering, Outcome, Status,
+    Subscription, SubscriptionId, decide,
 };
+use crate::ingest::IngestQueue;
 use crate::store::{AttemptRecord, ClaimRequest, Claimed, LeaseOwner, Settled, Store};
 
 pub mod attempt;
 pub mod completer;
 pub mod flow;
+pub mod reply;
 
 use attempt::Extras;
 pub use attempt::Sender;
@@ -96,6 +98,7 @@ struct Context {
     origin: Arc<str>,
     disable_after: Duration,
     outcomes: mpsc::UnboundedSender<Settlement>,
+    ingest: IngestQueue,
 }
 
 /// What the dispatcher shares with the rest of the gateway.
@@ -107,6 +110,8 @@ pub struct DispatchShared {
     pub origin: Arc<str>,
     /// This replica's id, the owner its claims carry.
     pub owner: LeaseOwner,
+    /// Where reply events are ingested.
+    pub ingest: IngestQueue,
 }
 
 /// The running dispatcher.
@@ -148,6 +153,7 @@ impl Dispatcher {
             origin: shared.origin,
             disable_after: settings.disable_after,
             outcomes,
+            ingest: shared.ingest,
         });
         let attempts = TaskTracker::new();
         let owner = shared.owner;
@@ -212,7 +218,7 @@ async fn claim_loop(
         let mut next_token: Option<std::time::Instant> = None;
         let now = std::time::Instant::now();
         for sub in &snapshot.subscriptions {
-            if sub.state.status != Status::Active {
+            if sub.state.status != Status::Active || sub.delivery.mode == DeliveryMode::Pull {
                 continue;
             }
             let cap = sub
@@ -235,6 +241,7 @@ async fn claim_loop(
                     subscription: sub.id.clone(),
                     limit: grant.attempts,
                     lease: sub.delivery.timeout + settings.lease_grace,
+                    ordered: sub.delivery.ordering == Ordering::PartitionKey,
                 });
             }
         }
@@ -297,6 +304,12 @@ async fn claim_loop(
 
 /// One delivery attempt, start to outcome.
 async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed) {
+    let Some(sink) = sub.sink.clone() else {
+        // Turned into a pull subscription since the claim: its consumers take the row when
+        // the lease runs out.
+        cx.slots.release(&claimed.subscription);
+        return;
+    };
     let policy = &sub.delivery;
     let now = Utc::now();
     let expired = policy
@@ -314,6 +327,7 @@ async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed)
         };
         (Outcome::DeadLettered(DeadLetterReason::TtlExpired), record)
     } else {
+        let body = reply::as_delivered(&claimed);
         let msg_id = message_id(sub.id.as_str(), claimed.position);
         let extras = Extras {
             signing: (!sub.secrets.is_empty()).then_some((sub.secrets.as_slice(), msg_id.as_str())),
@@ -321,7 +335,7 @@ async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed)
         };
         let attempted = cx
             .sender
-            .send(&sub.sink, sub.format, &claimed.body, policy.timeout, extras)
+            .send(&sink, sub.format, &body, policy.timeout, extras)
             .await;
         let now = Utc::now();
         let cx_attempt = AttemptContext {
@@ -331,16 +345,28 @@ async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed)
             ingested_at: claimed.ingested_at,
             jitter: rand::random(),
         };
-        let outcome = decide(&attempted.result, cx_attempt);
+        let mut outcome = decide(&attempted.result, cx_attempt);
         let status = match attempted.result {
             AttemptResult::Status { code, .. } => Some(code),
             AttemptResult::Timeout | AttemptResult::Network => None,
         };
-        let error = match (&attempted.result, attempted.error) {
+        let mut error = match (&attempted.result, attempted.error) {
             (AttemptResult::Timeout, error) => Some(error.unwrap_or_default())
                 .map(|e| format!("timed out after {:?}: {e}", policy.timeout)),
             (_, error) => error,
         };
+        if let (Outcome::Delivered, Some(reply)) = (outcome, attempted.reply) {
+            match reply::store(&cx.ingest, &body, reply).await {
+                reply::Stored::Yes => {}
+                reply::Stored::Dropped(why) => error = Some(why),
+                reply::Stored::Failed(why) => {
+                    // Not stored: the delivery is not done, so it is tried again (the reply
+                    // is deduplicated by its id if the sink sends the same one).
+                    outcome = decide(&AttemptResult::Network, cx_attempt);
+                    error = Some(why);
+                }
+            }
+        }
         let record = AttemptRecord {
             attempt: claimed.lease.attempt,
             at: now,
@@ -364,7 +390,7 @@ async fn run_attempt(cx: Arc<Context>, sub: Arc<Subscription>, claimed: Claimed)
     let dead_letter_copy = match (&outcome, &policy.dead_letter_sink) {
         (Outcome::DeadLettered(_), Some(to)) => Some(DeadLetterCopy {
             to: to.clone(),
-            failed: sub.sink.clone(),
+            failed: sink.clone(),
             event: claimed.body.clone(),
         }),
         _ => None,

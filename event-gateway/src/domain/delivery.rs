@@ -29,6 +29,52 @@ pub struct DeliveryPolicy {
     pub max_concurrency: Option<u32>,
     /// Ask the sink's consent first (the CloudEvents webhook handshake).
     pub handshake: bool,
+    /// Pushed to a sink, or pulled by consumers.
+    pub mode: DeliveryMode,
+    /// Whether events of one `partitionkey` are delivered one at a time, in ingest order.
+    pub ordering: Ordering,
+}
+
+/// How events reach a subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeliveryMode {
+    /// The gateway POSTs each event to the subscription's sink.
+    #[default]
+    Push,
+    /// Consumers fetch events (`/subscriptions/{id}/receive`) and settle them by lock token;
+    /// the subscription has no sink. Its `timeout` is how long a received event stays locked.
+    Pull,
+}
+
+impl DeliveryMode {
+    /// The mode as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Push => "push",
+            Self::Pull => "pull",
+        }
+    }
+}
+
+/// Whether a subscription's deliveries are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ordering {
+    /// Deliveries run concurrently, in no particular order.
+    #[default]
+    None,
+    /// Events with the same `partitionkey` extension go one at a time in ingest order; a
+    /// retrying head holds back its key only. Events without the extension are unordered.
+    PartitionKey,
+}
+
+impl Ordering {
+    /// The ordering as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::PartitionKey => "partitionkey",
+        }
+    }
 }
 
 impl Default for DeliveryPolicy {
@@ -48,6 +94,8 @@ impl Default for DeliveryPolicy {
             ttl: None,
             max_concurrency: None,
             handshake: false,
+            mode: DeliveryMode::Push,
+            ordering: Ordering::None,
         }
     }
 }
@@ -173,14 +221,14 @@ pub(super) fn parse_delivery(
             ));
         }
     }
-    match object.get("mode").map(|v| v.as_str()) {
-        None | Some(Some("push")) => {}
-        Some(Some("pull")) => {
-            return Err(FieldError::new(
-                "delivery.mode",
-                "pull delivery is not supported by this gateway version",
-            ));
-        }
+    match object
+        .get("mode")
+        .filter(|v| !v.is_null())
+        .map(Value::as_str)
+    {
+        None => {}
+        Some(Some("push")) => policy.mode = DeliveryMode::Push,
+        Some(Some("pull")) => policy.mode = DeliveryMode::Pull,
         Some(_) => {
             return Err(FieldError::new(
                 "delivery.mode",
@@ -188,14 +236,14 @@ pub(super) fn parse_delivery(
             ));
         }
     }
-    match object.get("ordering").map(|v| v.as_str()) {
-        None | Some(Some("none")) => {}
-        Some(Some("partitionkey")) => {
-            return Err(FieldError::new(
-                "delivery.ordering",
-                "per-key ordering is not supported by this gateway version",
-            ));
-        }
+    match object
+        .get("ordering")
+        .filter(|v| !v.is_null())
+        .map(Value::as_str)
+    {
+        None => {}
+        Some(Some("none")) => policy.ordering = Ordering::None,
+        Some(Some("partitionkey")) => policy.ordering = Ordering::PartitionKey,
         Some(_) => {
             return Err(FieldError::new(
                 "delivery.ordering",

@@ -17,5 +17,6 @@ pub use signing::{SigningKey, WebhookSecret};
 pub use sink::{SinkError, SinkPolicy, SinkUrl};
 pub use state::{RateLimit, Status, SubscriptionState};
 pub use subscription::{
-    DeliveryPolicy, FieldError, Format, SecretInput, Subscription, SubscriptionId,
+    DeliveryMode, DeliveryPolicy, FieldError, Format, Ordering, SecretInput, StartFrom,
+    Subscription, SubscriptionId,
 };

@@ -10,8 +10,8 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
-pub use super::delivery::DeliveryPolicy;
 use super::delivery::parse_delivery;
+pub use super::delivery::{DeliveryMode, DeliveryPolicy, Ordering};
 use super::duration::IsoDuration;
 use super::filter::{EventAttributes, Filter};
 use super::signing::{SigningKey, WebhookSecret};
@@ -72,8 +72,10 @@ pub enum Format {
 pub struct Subscription {
     /// Its id.
     pub id: SubscriptionId,
-    /// Where deliveries go.
-    pub sink: SinkUrl,
+    /// Where deliveries go (`None` for a pull subscription).
+    pub sink: Option<SinkUrl>,
+    /// Which events it starts with: only new ones, or first the retained history.
+    pub from: StartFrom,
     /// All must match for an event to be delivered (an empty list matches everything).
     pub filters: Vec<Filter>,
     /// Retries, backoff, timeouts, dead letters.
@@ -86,6 +88,46 @@ pub struct Subscription {
     pub secrets: Vec<SigningKey>,
     /// The gateway's state of it (read-only; kept apart from the spec in storage).
     pub state: SubscriptionState,
+}
+
+/// Where a new subscription starts in the stream (`from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartFrom {
+    /// Events accepted from now on (the default).
+    #[default]
+    Latest,
+    /// Every retained event it matches first, then live ones.
+    Earliest,
+    /// Retained events accepted at or after this time first, then live ones.
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl StartFrom {
+    fn parse(value: &Value) -> Result<Self, FieldError> {
+        let invalid = || {
+            FieldError::new(
+                "from",
+                "must be \"latest\", \"earliest\" or an RFC 3339 time",
+            )
+        };
+        match value {
+            Value::Null => Ok(Self::Latest),
+            Value::String(text) if text == "latest" => Ok(Self::Latest),
+            Value::String(text) if text == "earliest" => Ok(Self::Earliest),
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| Self::Time(t.to_utc()))
+                .map_err(|_| invalid()),
+            _ => Err(invalid()),
+        }
+    }
+
+    fn to_json(self) -> Value {
+        match self {
+            Self::Latest => Value::from("latest"),
+            Self::Earliest => Value::from("earliest"),
+            Self::Time(t) => Value::from(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        }
+    }
 }
 
 /// What a body's `secret` field asks for.
@@ -156,6 +198,7 @@ impl FieldError {
 const TOP_FIELDS: &[&str] = &[
     "id",
     "sink",
+    "from",
     "protocol",
     "filters",
     "delivery",
@@ -167,7 +210,7 @@ const TOP_FIELDS: &[&str] = &[
 /// ignored.
 const READ_ONLY: &[&str] = &["secretSet", "status", "statusReason", "statusSince"];
 /// Fields of the design that later gateway versions implement; refused rather than ignored.
-const NOT_YET: &[&str] = &["from", "types", "config", "protocolsettings"];
+const NOT_YET: &[&str] = &["types", "config", "protocolsettings"];
 
 impl Subscription {
     /// Parses a subscription body. `id` is used when the body names none; `defaults` fills the
@@ -209,11 +252,14 @@ impl Subscription {
         }
         let sink = match object.get("sink") {
             Some(Value::String(text)) => {
-                SinkUrl::parse(text).map_err(|e| FieldError::new("sink", e.to_string()))?
+                Some(SinkUrl::parse(text).map_err(|e| FieldError::new("sink", e.to_string()))?)
             }
+            None | Some(Value::Null) => None,
             Some(_) => return Err(FieldError::new("sink", "must be a string")),
-            None => return Err(FieldError::new("sink", "is required")),
         };
+        let from = object
+            .get("from")
+            .map_or(Ok(StartFrom::Latest), StartFrom::parse)?;
         let filters = match object.get("filters") {
             None | Some(Value::Null) => Vec::new(),
             Some(value) => Filter::parse_list(value, "filters")?,
@@ -232,6 +278,27 @@ impl Subscription {
             None | Some(Value::Null) => defaults.clone(),
             Some(value) => parse_delivery(value, defaults)?,
         };
+        match (delivery.mode, &sink) {
+            (DeliveryMode::Push, None) => {
+                return Err(FieldError::new(
+                    "sink",
+                    "is required (or set `delivery.mode` to \"pull\")",
+                ));
+            }
+            (DeliveryMode::Pull, Some(_)) => {
+                return Err(FieldError::new(
+                    "sink",
+                    "must be left out: consumers pull from a pull subscription",
+                ));
+            }
+            (DeliveryMode::Pull, None) if delivery.handshake => {
+                return Err(FieldError::new(
+                    "delivery.handshake",
+                    "needs a sink: a pull subscription has none",
+                ));
+            }
+            _ => {}
+        }
         let rate_limit = match object.get("rateLimit") {
             None | Some(Value::Null) => None,
             Some(value) => Some(
@@ -264,6 +331,7 @@ impl Subscription {
         Ok(Self {
             id,
             sink,
+            from,
             filters,
             delivery,
             format,
@@ -329,14 +397,23 @@ impl Subscription {
         if d.handshake {
             delivery["handshake"] = Value::from(true);
         }
+        if d.mode != DeliveryMode::Push {
+            delivery["mode"] = Value::from(d.mode.as_str());
+        }
+        if d.ordering != Ordering::None {
+            delivery["ordering"] = Value::from(d.ordering.as_str());
+        }
         let mut wire = json!({
             "id": self.id.as_str(),
             "protocol": "HTTP",
-            "sink": self.sink.as_str(),
+            "from": self.from.to_json(),
             "filters": self.filters.iter().map(Filter::to_json).collect::<Vec<_>>(),
             "delivery": delivery,
             "format": match self.format { Format::Binary => "binary", Format::Structured => "structured" },
         });
+        if let Some(sink) = &self.sink {
+            wire["sink"] = Value::from(sink.as_str());
+        }
         if let Some(rate) = self.rate_limit {
             wire["rateLimit"] = Value::from(rate.get());
         }

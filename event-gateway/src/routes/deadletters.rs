@@ -64,7 +64,7 @@ fn summary(d: &DeadLetter) -> Value {
     })
 }
 
-fn history_entry(r: &AttemptRecord) -> Value {
+pub(crate) fn history_entry(r: &AttemptRecord) -> Value {
     json!({
         "attempt": r.attempt,
         "time": r.at.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -163,7 +163,7 @@ async fn redeliver_dead_letter(
     if done.is_empty() {
         return Err(ApiError::NotFound(format!("no dead letter `{id}`")));
     }
-    state.wake.notify_one();
+    state.commits.deliveries.notify_one();
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "redelivered": [id.to_string()] })),
@@ -194,7 +194,7 @@ async fn redeliver_subscription(
         .store
         .redeliver(&Redeliver::Subscription(sub), Utc::now())
         .await?;
-    state.wake.notify_one();
+    state.commits.deliveries.notify_one();
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "redelivered": done.len() })),

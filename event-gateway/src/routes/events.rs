@@ -4,17 +4,15 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use bytes::Bytes;
-use cloudevents::event::ExtensionValue;
 use http::StatusCode;
 use serde_json::json;
-use shared_events::catalog::{self, DecodeError};
+use shared_events::Event;
 use shared_events::http::Incoming;
-use shared_events::{AttributesReader, Event, Problem, format, schema};
 
 use super::AppState;
 use crate::error::ApiError;
-use crate::store::{Ingested, NewEvent};
+use crate::ingest::AcceptError;
+use crate::store::Ingested;
 
 /// `POST /events`.
 pub fn router() -> Router<AppState> {
@@ -39,8 +37,7 @@ async fn ingest_events(
     Ok((StatusCode::ACCEPTED, Json(body)))
 }
 
-/// Checks catalog types' data, matches subscriptions and stores the events (all or nothing):
-/// the one ingest path, for `POST /events` and inbound webhooks alike.
+/// Stores the events through the one ingest path (all or nothing).
 ///
 /// # Errors
 /// [`ApiError::InvalidEvent`] naming the event (by `index` in a batch) whose data is invalid;
@@ -50,44 +47,15 @@ pub(crate) async fn store_events(
     events: &[Event],
     batch: bool,
 ) -> Result<Vec<Ingested>, ApiError> {
-    let snapshot = state.cache.snapshot();
-    let mut new = Vec::with_capacity(events.len());
-    for (index, event) in events.iter().enumerate() {
-        check_data(event).map_err(|p| {
-            ApiError::InvalidEvent(if batch {
-                Box::new(p.with("index", index))
-            } else {
-                p
-            })
-        })?;
-        new.push(NewEvent {
-            source: event.source().to_string(),
-            id: event.id().to_owned(),
-            event_type: event.ty().to_owned(),
-            subject: event.subject().map(str::to_owned),
-            time: event.time().copied(),
-            partition_key: match event.extension("partitionkey") {
-                Some(ExtensionValue::String(key)) => Some(key.clone()),
-                Some(other) => Some(other.to_string()),
-                None => None,
-            },
-            body: Bytes::from(format::to_vec(event)),
-            subscriptions: snapshot.matching(event),
-        });
-    }
-    if new.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(state.ingest.submit(new).await?)
-}
-
-/// Data of a catalog type must satisfy its schema; other types pass as they are.
-fn check_data(event: &Event) -> Result<(), Box<Problem>> {
-    let Some(entry) = catalog::lookup(event.ty()) else {
-        return Ok(());
-    };
-    let value =
-        catalog::data_as_json(event, entry.event_type).map_err(|e| Box::new(Problem::from(e)))?;
-    schema::validate(entry.event_type, &value)
-        .map_err(|v| Box::new(Problem::from(DecodeError::Schema(v))))
+    state
+        .ingest
+        .accept(events)
+        .await
+        .map_err(|error| match error {
+            AcceptError::Invalid { index, problem } if batch => {
+                ApiError::InvalidEvent(Box::new(problem.with("index", index)))
+            }
+            AcceptError::Invalid { problem, .. } => ApiError::InvalidEvent(problem),
+            AcceptError::Ingest(error) => error.into(),
+        })
 }

@@ -74,7 +74,7 @@ async fn grant_handshake(
     if let Err(error) = state.cache.reload(state.store.as_ref()).await {
         tracing::warn!(error = ?error, "could not reload subscriptions after a handshake");
     }
-    state.wake.notify_one();
+    state.commits.deliveries.notify_one();
     tracing::info!(subscription = %id, "handshake granted by callback");
     Ok(Json(json!({ "status": "active" })))
 }

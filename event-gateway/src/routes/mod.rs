@@ -10,14 +10,18 @@ use crate::dispatch::{FlowControl, Sender};
 use crate::domain::{DeliveryPolicy, SinkPolicy};
 use crate::handshake::HandshakeSettings;
 use crate::inbound::WebhookSource;
-use crate::ingest::IngestQueue;
+use crate::ingest::{Commits, IngestQueue};
 use crate::store::{LeaseOwner, Store};
 
 pub mod deadletters;
+pub mod deliveries;
 pub mod events;
 pub mod handshake;
 pub mod health;
+pub mod jobs;
+pub mod pull;
 pub mod secret;
+pub mod stream;
 pub mod subscriptions;
 pub mod webhooks;
 
@@ -43,8 +47,11 @@ pub struct AppState {
     pub sink_policy: SinkPolicy,
     /// Delivery settings of subscriptions that leave them out.
     pub delivery_defaults: Arc<DeliveryPolicy>,
-    /// Wakes the dispatcher when deliveries become due (redelivery).
-    pub wake: Arc<tokio::sync::Notify>,
+    /// Commit signals: wakes the dispatcher when deliveries become due (redelivery), and
+    /// stream readers and pull consumers when events arrive.
+    pub commits: Arc<Commits>,
+    /// Wakes this replica's job runner when a job is created.
+    pub jobs: Arc<tokio::sync::Notify>,
     /// The guarded HTTP client (for handshakes).
     pub sender: Sender,
     /// How handshakes introduce the gateway.

@@ -18,10 +18,12 @@ use serde_json::{Value, json};
 use super::AppState;
 use crate::dispatch::attempt::vet_sink;
 use crate::domain::{
-    FieldError, SecretInput, Status, Subscription, SubscriptionId, SubscriptionState,
+    FieldError, SecretInput, StartFrom, Status, Subscription, SubscriptionId, SubscriptionState,
 };
 use crate::error::ApiError;
 use crate::handshake;
+use crate::jobs::{ReplaySpec, new_job};
+use crate::store::JobId;
 
 /// The subscription routes.
 pub fn router() -> Router<AppState> {
@@ -61,9 +63,11 @@ async fn parse_body(
         .transpose()
         .map_err(invalid)?
         .unwrap_or(SecretInput::Keep);
-    vet_sink(&state.sink_policy, &sub.sink)
-        .await
-        .map_err(|e| invalid(FieldError::new("sink", e.to_string())))?;
+    if let Some(sink) = &sub.sink {
+        vet_sink(&state.sink_policy, sink)
+            .await
+            .map_err(|e| invalid(FieldError::new("sink", e.to_string())))?;
+    }
     if let Some(dls) = &sub.delivery.dead_letter_sink {
         vet_sink(&state.sink_policy, dls)
             .await
@@ -119,6 +123,21 @@ async fn refresh(state: &AppState) {
     }
 }
 
+/// A subscription created `from` the past first gets the retained events it matches: a
+/// catch-up job (see [`crate::jobs`]) that skips what live traffic already scheduled.
+async fn start_catch_up(state: &AppState, sub: &Subscription) -> Result<Option<JobId>, ApiError> {
+    let since = match sub.from {
+        StartFrom::Latest => return Ok(None),
+        StartFrom::Earliest => None,
+        StartFrom::Time(t) => Some(t),
+    };
+    let spec = ReplaySpec::catch_up(state.store.as_ref(), since, Utc::now()).await?;
+    let job = new_job(sub.id.clone(), &spec, true);
+    state.store.insert_job(&job).await?;
+    state.jobs.notify_one();
+    Ok(Some(job.id))
+}
+
 /// `POST /subscriptions` → 201 with `Location`.
 async fn create_subscription(
     State(state): State<AppState>,
@@ -134,8 +153,12 @@ async fn create_subscription(
     }
     let sub = validate_if_asked(&state, sub).await?;
     refresh(&state).await;
+    let catch_up = start_catch_up(&state, &sub).await?;
     let location = format!("/subscriptions/{}", sub.id);
     let mut wire = read_form(&state, &sub);
+    if let Some(job) = catch_up {
+        wire["catchUpJob"] = Value::from(job.as_str());
+    }
     if secret == SecretInput::Generate {
         if let Some(key) = sub.secrets.last() {
             wire["secret"] = Value::from(key.secret.expose());
@@ -189,7 +212,7 @@ async fn replace_subscription(
     state.flow.reset(&id);
     let sub = validate_if_asked(&state, sub).await?;
     refresh(&state).await;
-    state.wake.notify_one();
+    state.commits.deliveries.notify_one();
     let mut wire = read_form(&state, &sub);
     if secret == SecretInput::Generate {
         if let Some(key) = sub.secrets.last() {

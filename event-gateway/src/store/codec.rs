@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::StoreError;
+use super::{Cursor, Job, JobId, JobStatus, StoreError};
 use crate::domain::{
     DeliveryPolicy, SigningKey, Status, Subscription, SubscriptionId, SubscriptionState,
     WebhookSecret,
@@ -94,4 +94,62 @@ fn decode_secrets(text: &str) -> Result<Vec<SigningKey>, StoreError> {
             })
         })
         .collect()
+}
+
+/// A job's columns, in [`parse_job`]'s order.
+pub(crate) const JOB_FIELDS: &str = "id, subscription_id, spec, skip_known, status, total, scheduled, \
+     scanned_order, scanned_position, error, created_at, updated_at";
+
+/// `SELECT` of a job's columns.
+pub(crate) const JOB_COLUMNS: &str = "SELECT id, subscription_id, spec, skip_known, status, total, \
+     scheduled, scanned_order, scanned_position, error, created_at, updated_at FROM jobs";
+
+/// A `jobs` row as [`JOB_COLUMNS`] reads it.
+pub(crate) type JobRow = (
+    String,
+    String,
+    String,
+    bool,
+    String,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+);
+
+/// A job from its stored row.
+pub(crate) fn parse_job(row: JobRow) -> Result<Job, StoreError> {
+    let (
+        id,
+        sub,
+        spec,
+        skip_known,
+        status,
+        total,
+        scheduled,
+        order,
+        position,
+        error,
+        created,
+        updated,
+    ) = row;
+    Ok(Job {
+        id: JobId::parse(&id).map_err(corrupt)?,
+        subscription: sub_id(&sub)?,
+        spec,
+        skip_known,
+        status: JobStatus::parse(&status)
+            .ok_or_else(|| corrupt(format!("job status `{status}`")))?,
+        total: total.and_then(|t| u64::try_from(t).ok()),
+        scheduled: u64::try_from(scheduled).unwrap_or_default(),
+        scanned: order
+            .zip(position)
+            .map(|(order, position)| Cursor { order, position }),
+        error,
+        created_at: from_ms(created),
+        updated_at: from_ms(updated),
+    })
 }

@@ -21,11 +21,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
+pub use stream::*;
 pub use types::*;
 
 mod codec;
 pub mod postgres;
 pub mod sqlite;
+mod stream;
 mod types;
 
 #[cfg(test)]
@@ -88,11 +90,17 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Vec<Claimed>, StoreError>;
 
-    /// Settles delivered attempts; answers how many leases still held.
-    async fn complete(&self, batch: &[Settled]) -> Result<u64, StoreError>;
+    /// Settles delivered attempts; answers, in `batch` order, whether each lease still held
+    /// (a stale one changes nothing).
+    async fn complete(&self, batch: &[Settled]) -> Result<Vec<bool>, StoreError>;
 
-    /// Schedules retries; answers how many leases still held.
-    async fn retry(&self, batch: &[RetryLater]) -> Result<u64, StoreError>;
+    /// Schedules retries (the row is due at `due_at`, unclaimed); answers, in `batch` order,
+    /// whether each lease still held.
+    async fn retry(&self, batch: &[RetryLater]) -> Result<Vec<bool>, StoreError>;
+
+    /// Extends held leases (a pull consumer renewing its locks) to `until`; answers, in order,
+    /// whether each lease still held.
+    async fn renew(&self, leases: &[Lease], until: DateTime<Utc>) -> Result<Vec<bool>, StoreError>;
 
     /// Moves deliveries to the dead letters; answers the ids of those whose lease still held,
     /// in `batch` order (`None` for a stale lease).
@@ -204,6 +212,72 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes what retention allows, in bounded batches.
     async fn purge(&self, purge: Purge) -> Result<Purged, StoreError>;
+
+    /// Up to `limit` retained events after `after` (from the earliest without it), in cursor
+    /// order. Only events that can no longer be preceded by a late commit are read (see
+    /// [`Cursor`]), so paging never skips one.
+    async fn read_events(
+        &self,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The retained event with this CloudEvents identity.
+    async fn find_event(&self, source: &str, id: &str) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// The retained event at `position`.
+    async fn event_at(&self, position: Position) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// Where the event at `position` went: pending deliveries, dead letters and every attempt.
+    async fn event_deliveries(&self, position: Position) -> Result<EventDeliveries, StoreError>;
+
+    /// The cursor of the last readable event (`None` when none is retained).
+    async fn head(&self) -> Result<Option<Cursor>, StoreError>;
+
+    /// The cursor of the first event ingested at or after `at` (`None` when there is none).
+    async fn first_since(&self, at: DateTime<Utc>) -> Result<Option<Cursor>, StoreError>;
+
+    /// Up to `limit` attempts after log id `after` (from the oldest retained without it), in
+    /// log order, only `subscription`'s if given. The log is best effort across replicas on
+    /// PostgreSQL: an attempt committed late may sort before one already read.
+    async fn read_attempts(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+        subscription: Option<&SubscriptionId>,
+    ) -> Result<Vec<LoggedAttempt>, StoreError>;
+
+    /// The id of the newest attempt in the log.
+    async fn last_attempt(&self) -> Result<Option<i64>, StoreError>;
+
+    /// Stores a new replay job.
+    async fn insert_job(&self, job: &Job) -> Result<(), StoreError>;
+
+    /// One job.
+    async fn job(&self, id: &JobId) -> Result<Option<Job>, StoreError>;
+
+    /// The newest jobs first, at most `limit`.
+    async fn jobs(&self, limit: u32) -> Result<Vec<Job>, StoreError>;
+
+    /// Takes a running job that no live runner holds (never held, or its lease ran out),
+    /// leasing it to `owner` until `lease_until`.
+    async fn claim_job(
+        &self,
+        owner: &LeaseOwner,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError>;
+
+    /// Writes one step of a job (its deliveries, progress, lease and maybe its end) in one
+    /// transaction; `false`, writing nothing, when the runner no longer holds the job or it is
+    /// no longer running (cancelled).
+    async fn step_job(&self, step: &JobStep<'_>, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Cancels a running job and drops its pending deliveries; `false` when it is not running.
+    async fn cancel_job(&self, id: &JobId, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// How many of a job's deliveries are still pending.
+    async fn job_pending(&self, id: &JobId) -> Result<u64, StoreError>;
 
     /// A number that changes whenever any subscription is created, changed or deleted, by this
     /// process or any other on the same database: polling it is how every replica's cache

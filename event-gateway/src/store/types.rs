@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
+use super::JobId;
 use crate::domain::SubscriptionId;
 
 /// An event's place in ingest order: the stream cursor.
@@ -31,6 +32,8 @@ pub struct NewEvent {
     pub body: Bytes,
     /// The subscriptions it goes to.
     pub subscriptions: Vec<SubscriptionId>,
+    /// The generation of the subscriptions snapshot `subscriptions` came from.
+    pub matched_with: u64,
 }
 
 /// What ingest did with one event.
@@ -56,6 +59,13 @@ impl LeaseOwner {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An owner named in a token the gateway handed out (a pull consumer's lock token).
+    pub fn from_token(text: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(text)
+            .ok()
+            .map(|u| Self(Arc::from(u.to_string())))
+    }
 }
 
 /// Asks for up to `limit` due deliveries of one subscription, leased for `lease`.
@@ -65,8 +75,12 @@ pub struct ClaimRequest {
     pub subscription: SubscriptionId,
     /// At most this many rows (its free delivery slots).
     pub limit: u32,
-    /// How long the claim holds: the attempt timeout plus a grace.
+    /// How long the claim holds: the attempt timeout plus a grace (for a pull consumer: its
+    /// lock).
     pub lease: Duration,
+    /// Per-key ordering: a row is claimable only when no earlier row of its subscription has
+    /// the same partition key (rows without a key are unordered).
+    pub ordered: bool,
 }
 
 /// The fencing token of one claimed delivery.
@@ -93,6 +107,8 @@ pub struct Claimed {
     pub body: Bytes,
     /// When the event was accepted.
     pub ingested_at: DateTime<Utc>,
+    /// The replay job this delivery belongs to (the event then carries `replayid`).
+    pub replay: Option<JobId>,
 }
 
 /// One entry of a delivery's history.
@@ -198,7 +214,8 @@ pub enum Redeliver {
 pub struct Purge {
     /// Events accepted before this, with no pending delivery or dead letter, go.
     pub events_before: DateTime<Utc>,
-    /// History entries before this go (except those of dead letters).
+    /// History entries before this go (except those of dead letters), and so do jobs that
+    /// ended before it.
     pub history_before: DateTime<Utc>,
     /// Dedupe keys seen before this go.
     pub dedupe_before: DateTime<Utc>,
@@ -215,4 +232,6 @@ pub struct Purged {
     pub history: u64,
     /// Dedupe keys.
     pub dedupe: u64,
+    /// Finished replay jobs (purged with the history).
+    pub jobs: u64,
 }

@@ -11,11 +11,16 @@ mod helpers;
 mod inbound;
 mod ingest;
 mod limits;
+mod ordering;
+mod pull;
 mod receiver;
 mod registry;
+mod replay;
 mod replicas;
+mod replies;
 mod signing;
 mod ssrf;
+mod streams;
 mod subscriptions;
 #[path = "../../src/store/testdb.rs"]
 mod testdb;

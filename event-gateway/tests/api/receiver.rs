@@ -46,12 +46,42 @@ pub enum Handshake {
     Allow(String, Option<String>),
 }
 
+/// What a receiver does beyond its script: answer with a reply event, fail at random.
+#[derive(Clone, Default)]
+pub struct Behaviour {
+    /// Answers 200 with the event this returns (binary mode), if it returns one.
+    pub reply: Option<Arc<dyn Fn(&Event) -> Option<Event> + Send + Sync>>,
+    /// Answers 503 (and does not forward the event) when this says so.
+    pub fail: Option<Arc<dyn Fn(&Event) -> bool + Send + Sync>>,
+    /// Waits this long before answering.
+    pub delay: Duration,
+}
+
+impl Behaviour {
+    /// Fails this share of requests, at random.
+    pub fn failing(ratio: f64) -> Self {
+        Self {
+            fail: Some(Arc::new(move |_| rand::random::<f64>() < ratio)),
+            ..Self::default()
+        }
+    }
+
+    /// Answers with the event `make` returns.
+    pub fn replying(make: impl Fn(&Event) -> Option<Event> + Send + Sync + 'static) -> Self {
+        Self {
+            reply: Some(Arc::new(make)),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Clone)]
 struct ReceiverState {
     script: Arc<Mutex<VecDeque<Reply>>>,
     tx: mpsc::UnboundedSender<Received>,
     handshake: Handshake,
     options: mpsc::UnboundedSender<HeaderMap>,
+    behaviour: Behaviour,
 }
 
 /// A real HTTP subscriber on port 0 that answers a chosen status sequence and forwards every
@@ -76,6 +106,15 @@ impl TestReceiver {
 
     /// A receiver answering `script` in order, then 202, and handshakes as `handshake` says.
     pub async fn with_handshake(script: Vec<Reply>, handshake: Handshake) -> Self {
+        Self::build(script, handshake, Behaviour::default()).await
+    }
+
+    /// A receiver that behaves as `behaviour` says (after an empty script).
+    pub async fn behaving(behaviour: Behaviour) -> Self {
+        Self::build(Vec::new(), Handshake::Refuse, behaviour).await
+    }
+
+    async fn build(script: Vec<Reply>, handshake: Handshake, behaviour: Behaviour) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let (options_tx, options) = mpsc::unbounded_channel();
         let state = ReceiverState {
@@ -83,6 +122,7 @@ impl TestReceiver {
             tx,
             handshake,
             options: options_tx,
+            behaviour,
         };
         let app = Router::new().fallback(any(receive)).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -158,13 +198,35 @@ async fn receive(
     let reply = state.script.lock().expect("not poisoned").pop_front();
     let incoming: Incoming =
         shared_events::http::decode_request(&headers, body.clone()).expect("a CloudEvent");
-    for event in incoming.into_events() {
+    let events = incoming.into_events();
+    let b = &state.behaviour;
+    if !b.delay.is_zero() {
+        tokio::time::sleep(b.delay).await;
+    }
+    let failing = reply.is_none()
+        && b.fail
+            .as_ref()
+            .is_some_and(|fail| events.iter().any(|e| fail(e)));
+    if failing {
+        // Not forwarded: the channel carries what the receiver accepted.
+        return (StatusCode::SERVICE_UNAVAILABLE, "random failure").into_response();
+    }
+    let answer = match (&state.behaviour.reply, events.first()) {
+        (Some(make), Some(event)) if reply.is_none() => make(event),
+        _ => None,
+    };
+    for event in events {
         let _ = state.tx.send(Received {
             event,
             headers: headers.clone(),
             body: body.clone(),
             at: Instant::now(),
         });
+    }
+    if let Some(event) = answer {
+        return shared_events::http::axum::CloudEventResponse::binary(event)
+            .with_status(StatusCode::OK)
+            .into_response();
     }
     match reply {
         None => StatusCode::ACCEPTED.into_response(),

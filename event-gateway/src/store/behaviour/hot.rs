@@ -126,13 +126,13 @@ pub async fn a_stale_lease_cannot_settle_a_delivery_claimed_again(store: impl St
             .complete(&[settle(&old[0], t(101), "delivered", 200)])
             .await
             .expect("complete"),
-        0
+        [false]
     );
     let retry = RetryLater {
         settled: settle(&old[0], t(101), "retry", 503),
         due_at: t(500),
     };
-    assert_eq!(store.retry(&[retry]).await.expect("retry"), 0);
+    assert_eq!(store.retry(&[retry]).await.expect("retry"), [false]);
     let give_up = GiveUp {
         settled: settle(&old[0], t(101), "dead_lettered", 400),
         reason: "non_retryable".into(),
@@ -149,7 +149,7 @@ pub async fn a_stale_lease_cannot_settle_a_delivery_claimed_again(store: impl St
             .complete(&[settle(&new[0], t(102), "delivered", 200)])
             .await
             .expect("complete"),
-        1
+        [true]
     );
     assert_eq!(store.pending().await.expect("pending"), 0);
     let history = store
@@ -173,7 +173,7 @@ pub async fn a_retry_is_due_at_its_time_and_recorded(store: impl Store) {
         settled: settle(&c[0], t(2), "retry", 503),
         due_at: t(10),
     };
-    assert_eq!(store.retry(&[retry]).await.expect("retry"), 1);
+    assert_eq!(store.retry(&[retry]).await.expect("retry"), [true]);
     assert_eq!(store.next_due().await.expect("next due"), Some(t(10)));
     assert!(
         store

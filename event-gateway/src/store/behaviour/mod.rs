@@ -1,6 +1,7 @@
 //! The store's behaviour, written once against [`Store`] and run for every backend: each test
 //! is a generic function ([`hot`]: ingest, claims, outcomes; [`cold`]: dead letters,
-//! subscriptions, retention), and `store_behaviour!` instantiates the list for one backend.
+//! subscriptions, retention; [`stream`]: reading by cursor, ordered claims, renewals, replay
+//! jobs), and `store_behaviour!` instantiates the list for one backend.
 
 use std::time::Duration;
 
@@ -12,10 +13,12 @@ use super::*;
 
 mod cold;
 mod hot;
+mod stream;
 
 use crate::domain::{DeliveryPolicy, Subscription, SubscriptionId};
 pub use cold::*;
 pub use hot::*;
+pub use stream::*;
 
 pub(super) fn t(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_700_000_000 + secs, 0).expect("a valid time")
@@ -36,6 +39,7 @@ pub(super) fn sid(id: &str) -> SubscriptionId {
 
 pub(super) fn event(id: &str, subs: &[&str]) -> NewEvent {
     NewEvent {
+        matched_with: 0,
         source: "/test".to_owned(),
         id: id.to_owned(),
         event_type: "com.example.test.v1".to_owned(),
@@ -51,6 +55,7 @@ pub(super) fn event(id: &str, subs: &[&str]) -> NewEvent {
 
 pub(super) fn request(sub: &str, limit: u32) -> ClaimRequest {
     ClaimRequest {
+        ordered: false,
         subscription: sid(sub),
         limit,
         lease: Duration::from_secs(30),
@@ -91,6 +96,19 @@ macro_rules! store_behaviour {
             subscriptions_are_created_replaced_listed_and_deleted_with_their_deliveries,
             every_subscription_change_moves_the_version,
             retention_purges_settled_events_in_batches_and_dedupe_keys_outlive_them,
+            events_are_read_in_ingest_order_page_by_page,
+            nothing_is_readable_before_the_first_event,
+            an_event_shows_its_pending_deliveries_dead_letters_and_history,
+            an_ordered_claim_holds_back_a_key_behind_its_head_until_it_is_settled,
+            ordered_claimers_at_once_keep_every_key_in_order,
+            a_redelivered_dead_letter_takes_its_place_in_its_key_again,
+            renewing_extends_only_leases_that_still_hold,
+            outcomes_answer_per_lease_in_batch_order,
+            a_job_is_held_by_one_runner_at_a_time,
+            two_runners_at_once_never_take_the_same_job,
+            a_job_step_schedules_tagged_deliveries_and_moves_the_job_on,
+            a_catch_up_skips_events_its_subscription_already_has,
+            cancelling_a_job_drops_its_deliveries_and_stops_its_steps,
         );
     };
     (@tests $make:path; $($name:ident),* $(,)?) => {
@@ -126,10 +144,11 @@ mod sqlite {
 mod postgres {
     use std::time::Duration;
 
+    use super::stream::read_until;
     use super::{event, request, t};
     use crate::store::postgres::PostgresStore;
     use crate::store::testdb::TestDatabase;
-    use crate::store::{LeaseOwner, Store};
+    use crate::store::{Ingested, LeaseOwner, Store};
 
     async fn fresh(test: &str) -> Option<(PostgresStore, TestDatabase)> {
         let db = TestDatabase::create(test).await?;
@@ -171,6 +190,96 @@ mod postgres {
             "{ids:?} vs {locked:?}"
         );
         other.rollback().await.expect("rollback");
+    }
+
+    /// The late committer: a transaction that drew its id first but whose events are inserted
+    /// (and committed) around a later one's. Until it commits, nothing at or after its id is
+    /// readable, so a reader's cursor cannot move past its events; once it commits, its events
+    /// come first (cursor order is commit-transaction order, not position order).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_never_passes_an_event_whose_transaction_is_still_open() {
+        let Some((store, _db)) = fresh("a_reader_never_passes_a_late_committer").await else {
+            return;
+        };
+        store
+            .ingest(&[event("before", &[])], t(0), t(-1))
+            .await
+            .expect("ingest");
+        let start = read_until(&store, None, 10, 1).await[0].cursor;
+        let insert = "INSERT INTO events (source, id, type, ingested_at, body) \
+                      VALUES ('/test', $1, 'com.example.test.v1', 0, '{}') RETURNING position";
+        let mut late = store.pool().begin().await.expect("a transaction");
+        let late_tx: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint")
+            .fetch_one(&mut *late)
+            .await
+            .expect("a transaction id");
+        let first: i64 = sqlx::query_scalar(insert)
+            .bind("late-1")
+            .fetch_one(&mut *late)
+            .await
+            .expect("insert");
+        let committed = store
+            .ingest(&[event("early", &[])], t(1), t(-1))
+            .await
+            .expect("ingest");
+        let Ingested::Accepted(early) = committed[0] else {
+            panic!("accepted")
+        };
+        let second: i64 = sqlx::query_scalar(insert)
+            .bind("late-2")
+            .fetch_one(&mut *late)
+            .await
+            .expect("insert");
+        assert!(first < early && early < second);
+        // `early` is committed (and found by identity), yet not readable: it would put the
+        // reader's cursor past `late-1`.
+        let found = store.find_event("/test", "early").await.expect("find");
+        assert_eq!(found.map(|e| e.cursor.position), Some(early));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            store
+                .read_events(Some(start), 10)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+        assert!(store.read_events(None, 10).await.expect("read").len() <= 1);
+        assert_eq!(store.first_since(t(1)).await.expect("first since"), None);
+        // The head waits for the transactions running when it was asked (so that it covers
+        // `early`, committed before), and never answers past what is readable.
+        let head = tokio::spawn({
+            let store = store.clone();
+            async move { store.head().await.expect("head") }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !head.is_finished(),
+            "the head waits for the open transaction"
+        );
+        late.commit().await.expect("commit");
+        let head = head.await.expect("the head");
+        let read = read_until(&store, Some(start), 10, 3).await;
+        assert_eq!(
+            head,
+            Some(read[2].cursor),
+            "the head covers what committed before it"
+        );
+        let order: Vec<i64> = read.iter().map(|e| e.cursor.position).collect();
+        assert_eq!(
+            order,
+            [first, second, early],
+            "the late transaction's events first"
+        );
+        assert!(read[..2].iter().all(|e| e.cursor.order == late_tx));
+        assert!(read[2].cursor.order > late_tx);
+        assert_eq!(store.head().await.expect("head"), Some(read[2].cursor));
+        assert!(
+            store
+                .read_events(Some(read[2].cursor), 10)
+                .await
+                .expect("read")
+                .is_empty()
+        );
     }
 
     #[tokio::test]

@@ -103,12 +103,17 @@ impl PostgresStore {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((position, sub)) = row else { continue };
-            sqlx::query("INSERT INTO deliveries (position, subscription_id, due_at, attempt) VALUES ($1, $2, $3, 0)")
-                .bind(position)
-                .bind(sub.as_str())
-                .bind(ms(now))
-                .execute(&mut *tx)
-                .await?;
+            // The partition key comes from the event (a dead letter keeps its event), so a
+            // redelivered row of an ordered subscription takes its place in its key again.
+            sqlx::query(
+                "INSERT INTO deliveries (position, subscription_id, due_at, attempt, partition_key) \
+                 SELECT position, $2, $3, 0, partition_key FROM events WHERE position = $1",
+            )
+            .bind(position)
+            .bind(sub.as_str())
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
             markers.push(Settled {
                 lease: Lease {
                     delivery: 0,
@@ -175,7 +180,7 @@ impl PostgresStore {
     pub(super) async fn purge_batches(&self, purge: Purge) -> Result<Purged, StoreError> {
         let batch = i64::from(purge.batch.max(1));
         let mut purged = Purged::default();
-        let statements: [(&str, i64, &mut u64); 3] = [
+        let statements: [(&str, i64, &mut u64); 4] = [
             (
                 "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts a WHERE at < $1 AND NOT EXISTS \
                  (SELECT 1 FROM dead_letters x WHERE x.position = a.position AND x.subscription_id = a.subscription_id) \
@@ -196,6 +201,12 @@ impl PostgresStore {
                  (SELECT source, id FROM dedupe WHERE seen_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
                 ms(purge.dedupe_before),
                 &mut purged.dedupe,
+            ),
+            (
+                "DELETE FROM jobs WHERE id IN \
+                 (SELECT id FROM jobs WHERE status <> 'running' AND updated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                ms(purge.history_before),
+                &mut purged.jobs,
             ),
         ];
         for (sql, before, count) in statements {

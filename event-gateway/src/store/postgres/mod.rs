@@ -6,13 +6,19 @@
 //! - A claim is one statement: a CTE picks each subscription's due rows with
 //!   `FOR UPDATE SKIP LOCKED` (in a `LATERAL` subquery bounded by that subscription's free slots,
 //!   so no more rows are locked than are taken) and the update leases them (attempt + 1, owner,
-//!   due time pushed forward). Replicas never wait on each other's rows.
+//!   due time pushed forward). Replicas never wait on each other's rows. A subscription ordered
+//!   by partition key takes a keyed row only while no earlier row of its key is left.
 //! - Outcomes are single statements too: the fenced delete or update and the history insert in
-//!   one data-modifying CTE.
+//!   one data-modifying CTE, answering per lease whether it held.
+//! - The stream is read in commit order (the writing transaction's id, then position) and only
+//!   below the oldest running transaction, so a cursor never moves past a late committer (see
+//!   the `stream` module); replay jobs are leased to one runner and stepped under a lock on
+//!   their row.
 //! - Sessions set `idle_in_transaction_session_timeout`, so a stuck transaction cannot hold
 //!   locks or vacuum back; statements that fail on a broken connection (a restarted server,
-//!   `pg_terminate_backend`) or a deadlock are retried on a fresh connection. Every write here is
-//!   safe to repeat: ingest by dedupe, outcomes by their fencing.
+//!   `pg_terminate_backend`) or a deadlock are retried on a fresh connection. Every write
+//!   retried so is safe to repeat: ingest by dedupe, outcomes and renewals by their fencing. A
+//!   job step is not (it would schedule its events twice), so it is not retried.
 //!
 //! [`Store::recover_abandoned`] does nothing here: other owners are live replicas; the rows of a
 //! dead one become due again when their leases run out.
@@ -27,14 +33,17 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::codec::from_ms;
 use super::{
-    AttemptRecord, ClaimRequest, Claimed, DeadLetter, DeadLetterId, DeadLetterQuery, GiveUp,
-    Ingested, LeaseOwner, NewEvent, Position, Purge, Purged, Redeliver, RetryLater, Settled, Store,
-    StoreError,
+    AttemptRecord, ClaimRequest, Claimed, Cursor, DeadLetter, DeadLetterId, DeadLetterQuery,
+    EventDeliveries, GiveUp, Ingested, Job, JobId, JobStep, Lease, LeaseOwner, LoggedAttempt,
+    NewEvent, Position, Purge, Purged, Redeliver, RetryLater, Settled, Store, StoreError,
+    StoredEvent,
 };
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 
 mod admin;
 mod deliveries;
+mod log;
+mod stream;
 mod subscriptions;
 
 /// Connections per replica: the ingest writers, the claimer, the completer and API reads.
@@ -137,11 +146,27 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Claimed>, StoreError> {
         retrying("claim", || self.claim_due(requests, owner, now)).await
     }
-    async fn complete(&self, batch: &[Settled]) -> Result<u64, StoreError> {
+    async fn complete(&self, batch: &[Settled]) -> Result<Vec<bool>, StoreError> {
         retrying("complete", || self.complete_batch(batch)).await
     }
-    async fn retry(&self, batch: &[RetryLater]) -> Result<u64, StoreError> {
+    async fn last_attempt(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MAX(id) FROM attempts")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+    async fn read_attempts(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+        subscription: Option<&SubscriptionId>,
+    ) -> Result<Vec<LoggedAttempt>, StoreError> {
+        self.attempt_log(after, limit, subscription).await
+    }
+    async fn retry(&self, batch: &[RetryLater]) -> Result<Vec<bool>, StoreError> {
         retrying("retry", || self.retry_batch(batch)).await
+    }
+    async fn renew(&self, leases: &[Lease], until: DateTime<Utc>) -> Result<Vec<bool>, StoreError> {
+        retrying("renew", || self.renew_leases(leases, until)).await
     }
     async fn dead_letter(
         &self,
@@ -257,6 +282,54 @@ impl Store for PostgresStore {
     }
     async fn purge(&self, purge: Purge) -> Result<Purged, StoreError> {
         self.purge_batches(purge).await
+    }
+    async fn read_events(
+        &self,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_events_after(after, limit).await
+    }
+    async fn find_event(&self, source: &str, id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        self.find_event_by_identity(source, id).await
+    }
+    async fn event_at(&self, position: Position) -> Result<Option<StoredEvent>, StoreError> {
+        self.event_at_position(position).await
+    }
+    async fn event_deliveries(&self, position: Position) -> Result<EventDeliveries, StoreError> {
+        self.deliveries_of(position).await
+    }
+    async fn head(&self) -> Result<Option<Cursor>, StoreError> {
+        self.head_cursor().await
+    }
+    async fn first_since(&self, at: DateTime<Utc>) -> Result<Option<Cursor>, StoreError> {
+        self.first_cursor_since(at).await
+    }
+    async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
+        self.insert_new_job(job).await
+    }
+    async fn job(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
+        self.job_by_id(id).await
+    }
+    async fn jobs(&self, limit: u32) -> Result<Vec<Job>, StoreError> {
+        self.list_jobs(limit).await
+    }
+    async fn claim_job(
+        &self,
+        owner: &LeaseOwner,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError> {
+        self.claim_a_job(owner, lease_until, now).await
+    }
+    async fn step_job(&self, step: &JobStep<'_>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write_job_step(step, now).await
+    }
+    async fn cancel_job(&self, id: &JobId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.cancel_running_job(id, now).await
+    }
+    async fn job_pending(&self, id: &JobId) -> Result<u64, StoreError> {
+        self.pending_of_job(id).await
     }
     async fn subscriptions_version(&self) -> Result<i64, StoreError> {
         let version = sqlx::query_scalar("SELECT version FROM subscriptions_version")

@@ -100,10 +100,11 @@ impl SqliteStore {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((position, sub)) = row else { continue };
-            sqlx::query("INSERT INTO deliveries (position, subscription_id, due_at, attempt) VALUES (?, ?, ?, 0)")
-                .bind(position)
+            sqlx::query("INSERT INTO deliveries (position, subscription_id, due_at, attempt, partition_key) \
+                         SELECT position, ?, ?, 0, partition_key FROM events WHERE position = ?")
                 .bind(sub.as_str())
                 .bind(ms(now))
+                .bind(position)
                 .execute(&mut *tx)
                 .await?;
             markers.push(Settled {
@@ -172,7 +173,7 @@ impl SqliteStore {
     pub(super) async fn purge_batches(&self, purge: Purge) -> Result<Purged, StoreError> {
         let batch = i64::from(purge.batch.max(1));
         let mut purged = Purged::default();
-        let statements: [(&str, i64, &mut u64); 3] = [
+        let statements: [(&str, i64, &mut u64); 4] = [
             (
                 "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts a WHERE at < ? AND NOT EXISTS \
                  (SELECT 1 FROM dead_letters x WHERE x.position = a.position AND x.subscription_id = a.subscription_id) \
@@ -192,6 +193,11 @@ impl SqliteStore {
                 "DELETE FROM dedupe WHERE (source, id) IN (SELECT source, id FROM dedupe WHERE seen_at < ? LIMIT ?)",
                 ms(purge.dedupe_before),
                 &mut purged.dedupe,
+            ),
+            (
+                "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status <> 'running' AND updated_at < ? LIMIT ?)",
+                ms(purge.history_before),
+                &mut purged.jobs,
             ),
         ];
         for (sql, before, count) in statements {

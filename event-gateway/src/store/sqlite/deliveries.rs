@@ -9,12 +9,30 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{SqliteStore, from_ms, ms};
 use crate::store::{
-    AttemptRecord, ClaimRequest, Claimed, DeadLetterId, GiveUp, Ingested, Lease, LeaseOwner,
+    AttemptRecord, ClaimRequest, Claimed, DeadLetterId, GiveUp, Ingested, JobId, Lease, LeaseOwner,
     NewEvent, RetryLater, Settled, StoreError,
 };
 
 /// Rows per multi-row statement: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 500;
+
+/// Leases one subscription's due rows, oldest due first.
+const CLAIM: &str = "UPDATE deliveries SET attempt = attempt + 1, owner = ?, due_at = ? \
+     WHERE id IN (SELECT id FROM deliveries WHERE subscription_id = ? AND due_at <= ? \
+                  ORDER BY due_at, id LIMIT ?) \
+     RETURNING id, position, attempt, replay_id";
+
+/// [`CLAIM`] for a subscription ordered by partition key: a keyed row is claimable only while
+/// no earlier row of its key is left (pending, retrying or in flight), so each key has at most
+/// one delivery in flight, in ingest order, and a retrying head holds back its own key only.
+const CLAIM_ORDERED: &str = "UPDATE deliveries SET attempt = attempt + 1, owner = ?, due_at = ? \
+     WHERE id IN (SELECT d.id FROM deliveries d WHERE d.subscription_id = ? AND d.due_at <= ? \
+                  AND (d.partition_key IS NULL OR NOT EXISTS ( \
+                      SELECT 1 FROM deliveries h WHERE h.subscription_id = d.subscription_id \
+                      AND h.partition_key = d.partition_key \
+                      AND (h.position < d.position OR (h.position = d.position AND h.id < d.id)))) \
+                  ORDER BY d.due_at, d.id LIMIT ?) \
+     RETURNING id, position, attempt, replay_id";
 
 impl SqliteStore {
     pub(super) async fn ingest_batch(
@@ -66,11 +84,12 @@ impl SqliteStore {
         }
         // 3. Deliveries.
         let mut outcomes = Vec::with_capacity(batch.len());
-        let mut rows: Vec<(i64, &str)> = Vec::new();
+        let mut rows: Vec<(i64, &str, Option<&str>)> = Vec::new();
         for e in batch {
             match positions.get(&(e.source.clone(), e.id.clone())) {
                 Some(&position) => {
-                    rows.extend(e.subscriptions.iter().map(|s| (position, s.as_str())));
+                    let key = e.partition_key.as_deref();
+                    rows.extend(e.subscriptions.iter().map(|s| (position, s.as_str(), key)));
                     outcomes.push(Ingested::Accepted(position));
                 }
                 None => outcomes.push(Ingested::Duplicate),
@@ -78,13 +97,14 @@ impl SqliteStore {
         }
         for chunk in rows.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO deliveries (position, subscription_id, due_at, attempt) ",
+                "INSERT INTO deliveries (position, subscription_id, due_at, attempt, partition_key) ",
             );
-            q.push_values(chunk, |mut row, (position, sub)| {
+            q.push_values(chunk, |mut row, (position, sub, key)| {
                 row.push_bind(*position)
                     .push_bind(*sub)
                     .push_bind(now_ms)
-                    .push_bind(0_i64);
+                    .push_bind(0_i64)
+                    .push_bind(*key);
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -99,29 +119,29 @@ impl SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<Claimed>, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let mut claimed: Vec<(i64, i64, i64, usize)> = Vec::new();
+        let mut claimed: Vec<(i64, i64, i64, Option<String>, usize)> = Vec::new();
         for (index, request) in requests.iter().enumerate() {
             if request.limit == 0 {
                 continue;
             }
             let lease_until =
                 now + chrono::Duration::from_std(request.lease).unwrap_or(chrono::Duration::MAX);
-            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-                "UPDATE deliveries SET attempt = attempt + 1, owner = ?, due_at = ? \
-                 WHERE id IN (SELECT id FROM deliveries WHERE subscription_id = ? AND due_at <= ? \
-                              ORDER BY due_at, id LIMIT ?) \
-                 RETURNING id, position, attempt",
-            )
-            .bind(owner.as_str())
-            .bind(ms(lease_until))
-            .bind(request.subscription.as_str())
-            .bind(ms(now))
-            .bind(i64::from(request.limit))
-            .fetch_all(&mut *tx)
-            .await?;
+            let sql = if request.ordered {
+                CLAIM_ORDERED
+            } else {
+                CLAIM
+            };
+            let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(sql)
+                .bind(owner.as_str())
+                .bind(ms(lease_until))
+                .bind(request.subscription.as_str())
+                .bind(ms(now))
+                .bind(i64::from(request.limit))
+                .fetch_all(&mut *tx)
+                .await?;
             claimed.extend(
                 rows.into_iter()
-                    .map(|(id, pos, attempt)| (id, pos, attempt, index)),
+                    .map(|(id, pos, attempt, replay)| (id, pos, attempt, replay, index)),
             );
         }
         if claimed.is_empty() {
@@ -131,7 +151,7 @@ impl SqliteStore {
         let bodies = event_bodies(&mut tx, claimed.iter().map(|c| c.1)).await?;
         tx.commit().await?;
         let mut out = Vec::with_capacity(claimed.len());
-        for (id, position, attempt, index) in claimed {
+        for (id, position, attempt, replay, index) in claimed {
             let Some((body, ingested_at)) = bodies.get(&position) else {
                 return Err(StoreError::Corrupt(format!(
                     "delivery {id} refers to missing event {position}"
@@ -147,12 +167,16 @@ impl SqliteStore {
                 subscription: requests[index].subscription.clone(),
                 body: body.clone(),
                 ingested_at: *ingested_at,
+                replay: replay
+                    .map(|r| JobId::parse(&r))
+                    .transpose()
+                    .map_err(StoreError::Corrupt)?,
             });
         }
         Ok(out)
     }
 
-    pub(super) async fn complete_batch(&self, batch: &[Settled]) -> Result<u64, StoreError> {
+    pub(super) async fn complete_batch(&self, batch: &[Settled]) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let mut held: HashSet<i64> = HashSet::with_capacity(batch.len());
         for chunk in batch.chunks(CHUNK) {
@@ -179,12 +203,16 @@ impl SqliteStore {
             .collect();
         insert_history(&mut tx, &applied).await?;
         tx.commit().await?;
-        Ok(applied.len() as u64)
+        Ok(batch
+            .iter()
+            .map(|s| held.contains(&s.lease.delivery))
+            .collect())
     }
 
-    pub(super) async fn retry_batch(&self, batch: &[RetryLater]) -> Result<u64, StoreError> {
+    pub(super) async fn retry_batch(&self, batch: &[RetryLater]) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let mut applied = Vec::with_capacity(batch.len());
+        let mut held = Vec::with_capacity(batch.len());
         for r in batch {
             let l = &r.settled.lease;
             let done = sqlx::query("UPDATE deliveries SET due_at = ?, owner = NULL WHERE id = ? AND attempt = ? AND owner = ?")
@@ -194,13 +222,37 @@ impl SqliteStore {
                 .bind(l.owner.as_str())
                 .execute(&mut *tx)
                 .await?;
+            held.push(done.rows_affected() > 0);
             if done.rows_affected() > 0 {
                 applied.push(&r.settled);
             }
         }
         insert_history(&mut tx, &applied).await?;
         tx.commit().await?;
-        Ok(applied.len() as u64)
+        Ok(held)
+    }
+
+    pub(super) async fn renew_leases(
+        &self,
+        leases: &[Lease],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut held = Vec::with_capacity(leases.len());
+        for l in leases {
+            let done = sqlx::query(
+                "UPDATE deliveries SET due_at = ? WHERE id = ? AND attempt = ? AND owner = ?",
+            )
+            .bind(ms(until))
+            .bind(l.delivery)
+            .bind(i64::from(l.attempt))
+            .bind(l.owner.as_str())
+            .execute(&mut *tx)
+            .await?;
+            held.push(done.rows_affected() > 0);
+        }
+        tx.commit().await?;
+        Ok(held)
     }
 
     pub(super) async fn dead_letter_batch(

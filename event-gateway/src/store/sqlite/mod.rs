@@ -14,14 +14,16 @@ use sqlx::sqlite::{
 };
 
 use super::{
-    AttemptRecord, ClaimRequest, Claimed, DeadLetter, DeadLetterId, DeadLetterQuery, GiveUp,
-    Ingested, LeaseOwner, NewEvent, Position, Purge, Purged, Redeliver, RetryLater, Settled, Store,
-    StoreError,
+    AttemptRecord, ClaimRequest, Claimed, Cursor, DeadLetter, DeadLetterId, DeadLetterQuery,
+    EventDeliveries, GiveUp, Ingested, Job, JobId, JobStep, Lease, LeaseOwner, LoggedAttempt,
+    NewEvent, Position, Purge, Purged, Redeliver, RetryLater, Settled, Store, StoreError,
+    StoredEvent,
 };
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 
 mod admin;
 mod deliveries;
+mod stream;
 mod subscriptions;
 
 /// The SQLite store.
@@ -93,11 +95,14 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Claimed>, StoreError> {
         self.claim_due(requests, owner, now).await
     }
-    async fn complete(&self, batch: &[Settled]) -> Result<u64, StoreError> {
+    async fn complete(&self, batch: &[Settled]) -> Result<Vec<bool>, StoreError> {
         self.complete_batch(batch).await
     }
-    async fn retry(&self, batch: &[RetryLater]) -> Result<u64, StoreError> {
+    async fn retry(&self, batch: &[RetryLater]) -> Result<Vec<bool>, StoreError> {
         self.retry_batch(batch).await
+    }
+    async fn renew(&self, leases: &[Lease], until: DateTime<Utc>) -> Result<Vec<bool>, StoreError> {
+        self.renew_leases(leases, until).await
     }
     async fn dead_letter(
         &self,
@@ -220,6 +225,67 @@ impl Store for SqliteStore {
     }
     async fn purge(&self, purge: Purge) -> Result<Purged, StoreError> {
         self.purge_batches(purge).await
+    }
+    async fn read_events(
+        &self,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_events_after(after, limit).await
+    }
+    async fn find_event(&self, source: &str, id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        self.find_event_by_identity(source, id).await
+    }
+    async fn event_at(&self, position: Position) -> Result<Option<StoredEvent>, StoreError> {
+        self.event_at_position(position).await
+    }
+    async fn event_deliveries(&self, position: Position) -> Result<EventDeliveries, StoreError> {
+        self.deliveries_of(position).await
+    }
+    async fn head(&self) -> Result<Option<Cursor>, StoreError> {
+        self.head_cursor().await
+    }
+    async fn first_since(&self, at: DateTime<Utc>) -> Result<Option<Cursor>, StoreError> {
+        self.first_cursor_since(at).await
+    }
+    async fn last_attempt(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MAX(id) FROM attempts")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+    async fn read_attempts(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+        subscription: Option<&SubscriptionId>,
+    ) -> Result<Vec<LoggedAttempt>, StoreError> {
+        self.attempt_log(after, limit, subscription).await
+    }
+    async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
+        self.insert_new_job(job).await
+    }
+    async fn job(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
+        self.job_by_id(id).await
+    }
+    async fn jobs(&self, limit: u32) -> Result<Vec<Job>, StoreError> {
+        self.list_jobs(limit).await
+    }
+    async fn claim_job(
+        &self,
+        owner: &LeaseOwner,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError> {
+        self.claim_a_job(owner, lease_until, now).await
+    }
+    async fn step_job(&self, step: &JobStep<'_>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write_job_step(step, now).await
+    }
+    async fn cancel_job(&self, id: &JobId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.cancel_running_job(id, now).await
+    }
+    async fn job_pending(&self, id: &JobId) -> Result<u64, StoreError> {
+        self.pending_of_job(id).await
     }
     async fn subscriptions_version(&self) -> Result<i64, StoreError> {
         let version = sqlx::query_scalar("SELECT version FROM subscriptions_version")

@@ -1,0 +1,33 @@
+-- Streams: reading in commit order, per-key ordering, replay jobs.
+
+-- Readers page by (tx, position) below the oldest running transaction (see `Cursor`).
+CREATE INDEX events_stream ON events (tx, position);
+
+-- A delivery's partition key (copied from its event, so the ordered claim reads one table)
+-- and the replay job it belongs to, if any.
+ALTER TABLE deliveries ADD COLUMN partition_key TEXT;
+ALTER TABLE deliveries ADD COLUMN replay_id TEXT;
+CREATE INDEX deliveries_key ON deliveries (subscription_id, partition_key, position)
+    WHERE partition_key IS NOT NULL;
+CREATE INDEX deliveries_replay ON deliveries (replay_id) WHERE replay_id IS NOT NULL;
+
+-- Replay jobs. A runner holds one by its lease (`owner`, `lease_until`); the scan position and
+-- the deliveries of each step are written in one transaction, so a job taken over after a
+-- crash neither skips nor repeats a step.
+CREATE TABLE jobs (
+    id               TEXT    PRIMARY KEY,
+    subscription_id  TEXT    NOT NULL,
+    spec             TEXT    NOT NULL,
+    skip_known       BOOLEAN NOT NULL,
+    status           TEXT    NOT NULL,
+    total            BIGINT,
+    scheduled        BIGINT  NOT NULL DEFAULT 0,
+    scanned_order    BIGINT,
+    scanned_position BIGINT,
+    error            TEXT,
+    owner            TEXT,
+    lease_until      BIGINT,
+    created_at       BIGINT  NOT NULL,
+    updated_at       BIGINT  NOT NULL
+);
+CREATE INDEX jobs_status ON jobs (status, created_at);
