@@ -2,15 +2,16 @@
 //! arguments live beside its implementation in `commands/`.
 
 use crate::commands::{
-    build, completion, dlq, receive, schema_check, schema_compat, send, sign, subscriptions,
-    validate, verify,
+    build, completion, deliveries, dlq, events, jobs, listen, receive, replay, schema_check,
+    schema_compat, send, sign, subscriptions, tail, validate, verify,
 };
 use crate::exit::EXIT_CODES;
 use crate::output::{ColorWhen, Format};
 use clap::{Args, Parser, Subcommand};
 
-/// CloudEvents from the command line: send, build, receive, sign and verify events; manage the
-/// gateway's subscriptions and dead letters; check schemas and events against the contracts.
+/// CloudEvents from the command line: send, build, receive, sign and verify events; forward
+/// live gateway traffic to a local endpoint, tail it, inspect events and their deliveries,
+/// replay; manage the gateway's subscriptions and dead letters; check schemas and events.
 #[derive(Debug, Parser)]
 #[command(
     name = "cectl",
@@ -18,6 +19,10 @@ use clap::{Args, Parser, Subcommand};
     after_help = concat!(
         "Examples:\n",
         "  cectl send -t com.acme.thing.done.v1 -f thing.id=t-1\n",
+        "  cectl listen --forward-to http://127.0.0.1:3000/webhooks\n",
+        "  cectl tail --from earliest --status failed\n",
+        "  cectl events get --source /order-service --id 0190b2a4-7c1e-7000-8000-000000000001\n",
+        "  cectl replay --subscription payments --since 1h\n",
         "  cectl receive --port 9000\n",
         "  cectl subscriptions apply -f subscriptions.yaml\n",
         "  cectl dlq list --subscription payments\n",
@@ -70,15 +75,33 @@ pub enum Command {
     /// Build the event `send` would send, offline: its JSON, or -o curl for a curl line
     #[command(after_help = build::EXAMPLES)]
     Build(build::BuildArgs),
+    /// Forward live gateway traffic to a local endpoint, signed (a temporary pull subscription)
+    #[command(after_help = listen::EXAMPLES)]
+    Listen(listen::ListenArgs),
     /// Run a local sink that prints every event it receives
     #[command(after_help = receive::EXAMPLES)]
     Receive(receive::ReceiveArgs),
+    /// Follow events and delivery outcomes as they happen
+    #[command(after_help = tail::EXAMPLES)]
+    Tail(tail::TailArgs),
+    /// Read the gateway's retained events and where each went
+    #[command(after_help = events::EXAMPLES)]
+    Events(events::EventsArgs),
+    /// Read delivery attempts: status, latency, the response
+    #[command(after_help = deliveries::EXAMPLES)]
+    Deliveries(deliveries::DeliveriesArgs),
     /// Manage the gateway's subscriptions
     #[command(after_help = subscriptions::EXAMPLES)]
     Subscriptions(subscriptions::SubscriptionsArgs),
     /// Inspect, redeliver and purge the gateway's dead letters
     #[command(after_help = dlq::EXAMPLES)]
     Dlq(dlq::DlqArgs),
+    /// Send a subscription past events again (a replay job), following its progress
+    #[command(after_help = replay::EXAMPLES)]
+    Replay(replay::ReplayArgs),
+    /// Follow and cancel the gateway's replay jobs
+    #[command(after_help = jobs::EXAMPLES)]
+    Jobs(jobs::JobsArgs),
     /// Print the Standard Webhooks headers that sign a body
     #[command(after_help = sign::EXAMPLES)]
     Sign(sign::SignArgs),

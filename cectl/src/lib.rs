@@ -1,9 +1,7 @@
 //! `cectl`, the project's command line: the daily loop of CloudEvents work (`send`, `build`,
-//! `receive`, `sign`, `verify`), the gateway's administration over its HTTP API
-//! (`subscriptions`, `dlq`), and the contract checks (`schema compat`, `schema check`,
-//! `validate`). Commands that need the gateway's streams API (`listen`, `tail`, `events`,
-//! `deliveries`, `replay`, `jobs`) slot in beside these, as methods on [`GatewayClient`] and
-//! one file each under `commands/`.
+//! `listen`, `receive`, `tail`, `sign`, `verify`), the gateway's streams and administration
+//! over its HTTP API (`events`, `deliveries`, `replay`, `jobs`, `subscriptions`, `dlq`), and
+//! the contract checks (`schema compat`, `schema check`, `validate`).
 //!
 //! Data goes to stdout (a table on a terminal, JSON otherwise, or as `-o` says); diagnostics go
 //! to stderr. The exit code says what happened ([`Exit`]).
@@ -15,6 +13,8 @@
 //! - `client`: [`GatewayClient`], the gateway's HTTP API with problem+json errors mapped to
 //!   exit codes.
 //! - `event_input`: the event `send` and `build` make from their flags.
+//! - `forward`: what `listen` sends a local endpoint: the stored bytes or binary mode, signed.
+//! - `dev_secret`: the per-machine secret `listen` signs with, kept in the config directory.
 //! - `check`: what is wrong with an event (attribute rules, catalog schema).
 //! - `commands`: one file per command.
 
@@ -22,12 +22,18 @@ mod check;
 mod cli;
 mod client;
 mod commands;
+mod dev_secret;
 mod event_input;
 mod exit;
+mod forward;
 mod output;
 
 pub use cli::{Cli, Command, SchemaCommand};
-pub use client::{Applied, ClientError, DeadLetterPage, DeadLetterQuery, GatewayClient};
+pub use client::{
+    Applied, BrokerProperties, ClientError, DeadLetterPage, DeadLetterQuery, DeliveryPage,
+    DeliveryQuery, EventPage, EventQuery, FailedToken, GatewayClient, Job, Pulled, ReplayRange,
+    Settle, Settlement, SseFrame, SseParser, SseStream, StreamError, StreamRequest, TokenError,
+};
 pub use exit::{Exit, Failure};
 pub use output::{Format, Output};
 
@@ -65,6 +71,12 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Send(args) => commands::send::run(args, &cx).await,
         Command::Build(args) => commands::build::run(args, &cx),
         Command::Receive(args) => commands::receive::run(args, out).await,
+        Command::Listen(args) => commands::listen::run(args, &cx).await,
+        Command::Tail(args) => commands::tail::run(args, &cx).await,
+        Command::Events(args) => commands::events::run(args, &cx).await,
+        Command::Deliveries(args) => commands::deliveries::run(args, &cx).await,
+        Command::Replay(args) => commands::replay::run(args, &cx).await,
+        Command::Jobs(args) => commands::jobs::run(args, &cx).await,
         Command::Subscriptions(args) => commands::subscriptions::run(args, &cx).await,
         Command::Dlq(args) => commands::dlq::run(args, &cx).await,
         Command::Sign(args) => commands::sign::run(args, out),

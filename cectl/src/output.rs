@@ -246,6 +246,29 @@ pub fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// An object as `field: value` lines (labels bold and aligned), nested objects one level
+/// deep as indented lines, anything else as compact JSON; not an object: pretty JSON.
+pub fn print_fields(value: &Value) {
+    let Some(map) = value.as_object() else {
+        return print_json(value);
+    };
+    let width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    for (key, value) in map {
+        let pad = " ".repeat(width - key.chars().count());
+        match value {
+            Value::Object(inner) if !inner.is_empty() => {
+                anstream::println!("{}:", paint(BOLD, key));
+                let inner_width = inner.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+                for (k, v) in inner {
+                    let pad = " ".repeat(inner_width - k.chars().count());
+                    anstream::println!("  {k}:{pad} {}", cell(Some(v)));
+                }
+            }
+            _ => anstream::println!("{}:{pad} {}", paint(BOLD, key), cell(Some(value))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

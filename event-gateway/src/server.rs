@@ -31,7 +31,8 @@ pub struct ServerLimits {
 }
 
 /// Serves `router` on `listener` until `shutdown`, then stops accepting and lets open
-/// connections finish their requests (up to `limits.drain`).
+/// connections finish their requests (up to `limits.drain`); connections still open then (an
+/// SSE stream never finishes by itself) are closed, so nothing holds the router afterwards.
 ///
 /// # Errors
 /// Never at present; the signature leaves room for fatal listener errors.
@@ -54,6 +55,7 @@ pub async fn serve(
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let close = CancellationToken::new();
     loop {
         let permit = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -80,9 +82,13 @@ pub async fn serve(
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let connection = graceful.watch(connection);
+        let close = close.clone();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(error = %error, "connection ended with an error");
+            tokio::select! {
+                ended = connection => if let Err(error) = ended {
+                    tracing::debug!(error = %error, "connection ended with an error");
+                },
+                () = close.cancelled() => {}
             }
             drop(permit);
         });
@@ -94,5 +100,6 @@ pub async fn serve(
     {
         tracing::warn!("connections still open after the drain timeout were closed");
     }
+    close.cancel();
     Ok(())
 }

@@ -2,10 +2,10 @@
 //! (problem+json, RFC 9457) turned into a [`ClientError`] that knows its exit code (a 404 is 4).
 //!
 //! `cectl` knows the gateway only through this API (STYLE: who may know whom). One file per
-//! resource, as the gateway's `routes/`: `subscriptions`, `deadletters`. Commands for later
-//! endpoints (`/events`, `/jobs`, the SSE stream) add a file here and use
-//! [`GatewayClient::request`] and [`GatewayClient::send`] for anything unusual (a streamed
-//! body, a `Location` header).
+//! resource, as the gateway's `routes/`: `subscriptions`, `deadletters`, `events` (reading the
+//! stream and the delivery log), `stream` (Server-Sent Events), `pull` (pull delivery) and
+//! `jobs` (replay). [`GatewayClient::request`] and [`GatewayClient::send`] are there for
+//! anything unusual.
 
 use std::time::Duration;
 
@@ -16,10 +16,18 @@ use url::Url;
 
 mod deadletters;
 mod error;
+mod events;
+mod jobs;
+mod pull;
+mod stream;
 mod subscriptions;
 
 pub use deadletters::{DeadLetterPage, DeadLetterQuery};
 pub use error::{ClientError, root_cause};
+pub use events::{DeliveryPage, DeliveryQuery, EventPage, EventQuery};
+pub use jobs::{Job, ReplayRange};
+pub use pull::{BrokerProperties, FailedToken, Pulled, Settle, Settlement, TokenError};
+pub use stream::{SseFrame, SseParser, SseStream, StreamError, StreamRequest};
 pub use subscriptions::Applied;
 
 /// How long an API call may take.
@@ -100,14 +108,23 @@ impl GatewayClient {
     /// # Errors
     /// [`ClientError::Unreachable`] or [`ClientError::Status`].
     pub async fn send(&self, builder: RequestBuilder) -> Result<Response, ClientError> {
-        let request =
-            builder
-                .timeout(TIMEOUT)
-                .build()
-                .map_err(|source| ClientError::Unreachable {
-                    url: self.base.to_string(),
-                    source,
-                })?;
+        self.execute(builder.timeout(TIMEOUT)).await
+    }
+
+    /// Sends a request whose answer may stream for as long as it likes (no overall timeout:
+    /// the caller watches for silence); error statuses become [`ClientError::Status`].
+    ///
+    /// # Errors
+    /// [`ClientError::Unreachable`] or [`ClientError::Status`].
+    pub async fn send_streaming(&self, builder: RequestBuilder) -> Result<Response, ClientError> {
+        self.execute(builder).await
+    }
+
+    async fn execute(&self, builder: RequestBuilder) -> Result<Response, ClientError> {
+        let request = builder.build().map_err(|source| ClientError::Unreachable {
+            url: self.base.to_string(),
+            source,
+        })?;
         let url = request.url().to_string();
         let response = self
             .http

@@ -2,13 +2,19 @@
 
 pub mod build;
 pub mod completion;
+pub mod deliveries;
 pub mod dlq;
+pub mod events;
+pub mod jobs;
+pub mod listen;
 pub mod receive;
+pub mod replay;
 pub mod schema_check;
 pub mod schema_compat;
 pub mod send;
 pub mod sign;
 pub mod subscriptions;
+pub mod tail;
 pub mod validate;
 pub mod verify;
 

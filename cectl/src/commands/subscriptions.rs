@@ -10,7 +10,7 @@ use super::read_input;
 use crate::Context;
 use crate::client::Applied;
 use crate::exit::{Exit, Failure, Outcome};
-use crate::output::{BOLD, Format, Table, cell, paint, warn};
+use crate::output::{Format, Table, cell, print_fields, warn};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "\
@@ -92,7 +92,7 @@ pub async fn run(args: &SubscriptionsArgs, cx: &Context) -> Outcome {
         SubscriptionsCommand::Get { id } => {
             let sub = client.subscription(id).await?;
             match format {
-                Format::Table => print_detail(&sub),
+                Format::Table => print_fields(&sub),
                 _ => cx.out.print_value(&sub),
             }
         }
@@ -249,26 +249,4 @@ fn table(subs: &[Value]) -> Table {
         ]);
     }
     table
-}
-
-/// One subscription as `field: value` lines, nested objects as compact JSON.
-fn print_detail(sub: &Value) {
-    let Some(map) = sub.as_object() else {
-        return crate::output::print_json(sub);
-    };
-    let width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-    for (key, value) in map {
-        let pad = " ".repeat(width - key.chars().count());
-        match value {
-            Value::Object(inner) if !inner.is_empty() => {
-                anstream::println!("{}:", paint(BOLD, key));
-                let inner_width = inner.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-                for (k, v) in inner {
-                    let pad = " ".repeat(inner_width - k.chars().count());
-                    anstream::println!("  {k}:{pad} {}", cell(Some(v)));
-                }
-            }
-            _ => anstream::println!("{}:{pad} {}", paint(BOLD, key), cell(Some(value))),
-        }
-    }
 }

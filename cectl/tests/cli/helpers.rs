@@ -1,12 +1,12 @@
 //! The harness: the real `cectl` binary ([`cectl`]), a real gateway on port 0 with a fresh
-//! SQLite database ([`Gateway`]), real HTTP sinks ([`Sink`]), a `cectl receive` child process
-//! ([`Receiver`]) and waiting on conditions with deadlines.
+//! SQLite database ([`Gateway`], restartable on the same port), real HTTP sinks ([`Sink`],
+//! optionally checking Standard Webhooks signatures), a `cectl receive` child process
+//! ([`Receiver`]) and waiting on conditions with deadlines. Long-running commands (`tail`,
+//! `listen`) run as [`crate::process::Running`].
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
@@ -22,6 +22,9 @@ use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use shared_events::Event;
 use shared_events::service::shutdown::CancellationToken;
+use shared_events::webhook::{self, VerifyError, WebhookSecret};
+
+pub use crate::process::Receiver;
 use test_support::{Backend, TestDatabase};
 
 /// How long any condition may take before a test fails.
@@ -101,9 +104,28 @@ pub fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 pub struct Gateway {
     /// Its base URL, `http://127.0.0.1:PORT`.
     pub url: String,
+    address: SocketAddr,
     token: CancellationToken,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _database: TestDatabase,
+    database: TestDatabase,
+}
+
+/// A gateway on `listener` with `settings`: its stop token and its task.
+async fn run_gateway(
+    settings: GatewaySettings,
+    listener: tokio::net::TcpListener,
+) -> (
+    SocketAddr,
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let app = Application::build_with_listener(settings, listener)
+        .await
+        .expect("the gateway builds");
+    let address = app.local_addr();
+    let token = CancellationToken::new();
+    let handle = tokio::spawn(app.run_until_stopped(token.clone()));
+    (address, token, handle)
 }
 
 impl Gateway {
@@ -126,19 +148,52 @@ impl Gateway {
                 GatewaySettings::new(SocketAddr::from(([127, 0, 0, 1], 0)), &database.url);
             settings.drain_timeout = "PT2S".parse().expect("a duration");
             tweak(&mut settings);
-            let app = Application::build_with_listener(settings, listener)
-                .await
-                .expect("the gateway builds");
-            let url = format!("http://{}", app.local_addr());
-            let token = CancellationToken::new();
-            let handle = tokio::spawn(app.run_until_stopped(token.clone()));
+            let (address, token, handle) = run_gateway(settings, listener).await;
             Self {
-                url,
+                url: format!("http://{address}"),
+                address,
                 token,
                 handle: Some(handle),
-                _database: database,
+                database,
             }
         })
+    }
+
+    /// Stops the gateway (its open connections are closed after the 2 s drain) and starts it
+    /// again with default settings on the same port and database.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (address, url) = (self.address, self.database.url.clone());
+        let (_, token, handle) = block_on(async move {
+            let started = Instant::now();
+            let listener = loop {
+                match tokio::net::TcpListener::bind(address).await {
+                    Ok(listener) => break listener,
+                    // The port is not free yet.
+                    Err(_) if started.elapsed() < DEADLINE => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    Err(e) => panic!("cannot bind {address} again: {e}"),
+                }
+            };
+            let mut settings = GatewaySettings::new(address, &url);
+            settings.drain_timeout = "PT2S".parse().expect("a duration");
+            run_gateway(settings, listener).await
+        });
+        self.token = token;
+        self.handle = Some(handle);
+    }
+
+    fn stop(&mut self) {
+        self.token.cancel();
+        if let Some(handle) = self.handle.take() {
+            let stopped = block_on(handle);
+            if !std::thread::panicking() {
+                stopped
+                    .expect("the gateway task")
+                    .expect("the gateway stops cleanly");
+            }
+        }
     }
 
     /// `cectl` pointed at this gateway (through `CECTL_GATEWAY`).
@@ -161,6 +216,31 @@ impl Gateway {
             .code(0);
     }
 
+    /// Creates or replaces a subscription with `cectl subscriptions apply`.
+    pub fn apply(&self, subscription: Value) {
+        self.cectl()
+            .args(["subscriptions", "apply", "-f", "-"])
+            .write_stdin(subscription.to_string())
+            .assert()
+            .code(0);
+    }
+
+    /// Sends an event with `cectl send` (source `/cectl`); `extra` adds flags.
+    pub fn send(&self, id: &str, ty: &str, extra: &[&str]) {
+        self.cectl()
+            .args(["send", "--id", id, "-t", ty])
+            .args(extra)
+            .assert()
+            .code(0);
+    }
+
+    /// Runs `cectl args` (JSON output), expecting exit 0: its stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let output = self.cectl().args(args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", both(&output));
+        stdout_json(&output)
+    }
+
     /// GETs `path` from the gateway: the status and the body as JSON (`Null` when empty).
     pub fn get(&self, path: &str) -> (StatusCode, Value) {
         let url = format!("{}{path}", self.url);
@@ -178,15 +258,7 @@ impl Gateway {
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        self.token.cancel();
-        if let Some(handle) = self.handle.take() {
-            let stopped = block_on(handle);
-            if !std::thread::panicking() {
-                stopped
-                    .expect("the gateway task")
-                    .expect("the gateway stops cleanly");
-            }
-        }
+        self.stop();
     }
 }
 
@@ -197,6 +269,8 @@ pub struct Received {
     pub headers: HeaderMap,
     /// Its body, as sent.
     pub body: Bytes,
+    /// For a verifying sink, whether its Standard Webhooks signature verified.
+    pub signature: Option<Result<(), VerifyError>>,
 }
 
 impl Received {
@@ -211,7 +285,9 @@ impl Received {
 #[derive(Clone)]
 struct SinkState {
     status: Arc<AtomicU16>,
+    body: Arc<Mutex<String>>,
     reply: Option<Arc<Event>>,
+    secret: Option<Arc<WebhookSecret>>,
     sender: mpsc::Sender<Received>,
 }
 
@@ -221,6 +297,7 @@ pub struct Sink {
     /// Its URL, `http://127.0.0.1:PORT/`.
     pub url: String,
     status: Arc<AtomicU16>,
+    body: Arc<Mutex<String>>,
     received: Mutex<mpsc::Receiver<Received>>,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -228,20 +305,30 @@ pub struct Sink {
 impl Sink {
     /// A sink answering `status`.
     pub fn start(status: u16) -> Self {
-        Self::serve(status, None)
+        Self::serve(status, None, None)
     }
 
     /// A sink answering 200 with `reply` in binary mode.
     pub fn replying(reply: Event) -> Self {
-        Self::serve(200, Some(Arc::new(reply)))
+        Self::serve(200, Some(Arc::new(reply)), None)
     }
 
-    fn serve(status: u16, reply: Option<Arc<Event>>) -> Self {
+    /// A sink that checks every request's Standard Webhooks signature with `secret`
+    /// (shared-events' `webhook::verify`), answering 401 when it does not verify and
+    /// `status` otherwise.
+    pub fn verifying(status: u16, secret: WebhookSecret) -> Self {
+        Self::serve(status, None, Some(Arc::new(secret)))
+    }
+
+    fn serve(status: u16, reply: Option<Arc<Event>>, secret: Option<Arc<WebhookSecret>>) -> Self {
         let (sender, receiver) = mpsc::channel();
         let status = Arc::new(AtomicU16::new(status));
+        let body = Arc::new(Mutex::new(String::new()));
         let state = SinkState {
             status: status.clone(),
+            body: body.clone(),
             reply,
+            secret,
             sender,
         };
         let (url, server) = block_on(async move {
@@ -258,6 +345,7 @@ impl Sink {
         Self {
             url,
             status,
+            body,
             received: Mutex::new(receiver),
             _server: server,
         }
@@ -266,6 +354,11 @@ impl Sink {
     /// Answers `status` from now on.
     pub fn set_status(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers with `body` (text) from now on, unless it replies with an event.
+    pub fn set_body(&self, body: &str) {
+        *self.body.lock().expect("lock") = body.to_owned();
     }
 
     /// The next request, failing after [`DEADLINE`].
@@ -290,81 +383,28 @@ impl Drop for Sink {
 }
 
 async fn record(State(state): State<SinkState>, headers: HeaderMap, body: Bytes) -> Response {
-    let _ = state.sender.send(Received { headers, body });
+    let tolerance = Duration::from_secs(300);
+    let signature = state
+        .secret
+        .as_ref()
+        .map(|secret| webhook::verify(secret, &headers, &body, chrono::Utc::now(), tolerance));
+    let forged = matches!(signature, Some(Err(_)));
+    let _ = state.sender.send(Received {
+        headers,
+        body,
+        signature,
+    });
+    if forged {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
     let status = StatusCode::from_u16(state.status.load(Ordering::SeqCst)).expect("a status");
+    let body = state.body.lock().expect("lock").clone();
     match &state.reply {
-        None => status.into_response(),
+        None if body.is_empty() => status.into_response(),
+        None => (status, body).into_response(),
         Some(reply) => {
             let (headers, body) = shared_events::http::encode_binary(reply).expect("a valid reply");
             (status, headers, body).into_response()
-        }
-    }
-}
-
-/// `cectl receive` running as a child process, killed when dropped if it is still running.
-pub struct Receiver {
-    /// Its URL, `http://127.0.0.1:PORT/`.
-    pub url: String,
-    child: Child,
-}
-
-impl Receiver {
-    /// Starts `cectl receive --port 0` with `args`; waits until it says where it listens.
-    pub fn start(args: &[&str]) -> Self {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cectl"))
-            .args(["receive", "--port", "0"])
-            .args(args)
-            .env_remove("CECTL_WEBHOOK_SECRET")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("cectl receive starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = sender.send(line);
-            }
-        });
-        let line = receiver
-            .recv_timeout(DEADLINE)
-            .expect("cectl receive says where it listens");
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in `{line}`"))
-            .to_owned();
-        Self { url, child }
-    }
-
-    /// Waits for it to exit by itself (after `--count` events): its exit code and stdout.
-    pub fn finish(mut self) -> (Option<i32>, String) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("waits") {
-                break status;
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "cectl receive did not stop within {DEADLINE:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let mut stdout = String::new();
-        if let Some(mut pipe) = self.child.stdout.take() {
-            std::io::Read::read_to_string(&mut pipe, &mut stdout).expect("stdout");
-        }
-        (status.code(), stdout)
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
         }
     }
 }

@@ -46,13 +46,18 @@ pub enum Handshake {
     Allow(String, Option<String>),
 }
 
+/// Makes the reply event to an event, if any.
+pub type ReplyFn = Arc<dyn Fn(&Event) -> Option<Event> + Send + Sync>;
+/// Says whether to fail an event.
+pub type FailFn = Arc<dyn Fn(&Event) -> bool + Send + Sync>;
+
 /// What a receiver does beyond its script: answer with a reply event, fail at random.
 #[derive(Clone, Default)]
 pub struct Behaviour {
     /// Answers 200 with the event this returns (binary mode), if it returns one.
-    pub reply: Option<Arc<dyn Fn(&Event) -> Option<Event> + Send + Sync>>,
+    pub reply: Option<ReplyFn>,
     /// Answers 503 (and does not forward the event) when this says so.
-    pub fail: Option<Arc<dyn Fn(&Event) -> bool + Send + Sync>>,
+    pub fail: Option<FailFn>,
     /// Waits this long before answering.
     pub delay: Duration,
 }

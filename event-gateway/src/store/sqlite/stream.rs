@@ -17,6 +17,8 @@ use crate::store::{
 const CHUNK: usize = 500;
 
 type EventRow = (i64, i64, Vec<u8>);
+/// `deliveries` of one event: subscription, attempt, due at, lease owner, replay job.
+type PendingRow = (String, i64, i64, Option<String>, Option<String>);
 
 type HistoryRow = (
     String,
@@ -89,7 +91,7 @@ impl SqliteStore {
         &self,
         position: Position,
     ) -> Result<EventDeliveries, StoreError> {
-        let pending: Vec<(String, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+        let pending: Vec<PendingRow> = sqlx::query_as(
             "SELECT subscription_id, attempt, due_at, owner, replay_id FROM deliveries \
              WHERE position = ? ORDER BY id",
         )
