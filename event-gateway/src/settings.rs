@@ -68,6 +68,13 @@ pub struct GatewaySettings {
         default_value = "sqlite://./data/gateway.db"
     )]
     pub database_url: String,
+    /// On SQLite, also fsync the delivery bookkeeping (claims, outcomes, pull settlements). Off
+    /// (the default), only what a client was promised is fsynced (accepted events,
+    /// subscriptions, jobs, redeliveries); a power loss can then forget the latest outcomes,
+    /// and those deliveries are made again: at least once still holds, and the next fsynced
+    /// commit makes everything before it durable.
+    #[arg(long, env = "GATEWAY_DURABLE_OUTCOMES")]
+    pub durable_outcomes: bool,
     /// Static subscriptions (YAML or TOML) upserted at start.
     #[arg(long, env = "GATEWAY_SUBSCRIPTIONS")]
     pub subscriptions: Option<PathBuf>,

@@ -104,7 +104,10 @@ impl Application {
             },
             tolerance: settings.webhook_tolerance.get(),
         };
-        let store = store::connect(&settings.database_url)
+        let options = store::StoreOptions {
+            durable_outcomes: settings.durable_outcomes,
+        };
+        let store = store::connect_with(&settings.database_url, options)
             .await
             .with_context(|| format!("opening {}", redact(&settings.database_url)))?;
         let replica = LeaseOwner::generate();

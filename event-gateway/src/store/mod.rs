@@ -41,8 +41,23 @@ pub(crate) mod testdb;
 /// [`StoreError`] when the URL names no supported backend or the database cannot be opened or
 /// migrated.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, StoreOptions::default()).await
+}
+
+/// How a store trades durability for speed where nothing promised is at stake.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// fsync the delivery bookkeeping too (SQLite; see `GatewaySettings::durable_outcomes`).
+    pub durable_outcomes: bool,
+}
+
+/// [`connect`] with `options`.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::SqliteStore::connect(url, options).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
     } else {

@@ -131,7 +131,9 @@ mod sqlite {
         let dir = tempfile::tempdir().expect("a temp dir");
         let url = format!("sqlite://{}", dir.path().join("gateway.db").display());
         Some((
-            SqliteStore::connect(&url).await.expect("the store opens"),
+            SqliteStore::connect(&url, Default::default())
+                .await
+                .expect("the store opens"),
             dir,
         ))
     }
