@@ -104,19 +104,20 @@ const DETAIL_MAX: usize = 1024;
 
 /// Middleware: an error answer that is not problem+json already (axum's rejections, 404 and
 /// 405, the body limit's 413, the timeout's 408) becomes one with the same status, its text as
-/// the `detail`, and its other headers (`Allow`, `Retry-After`) kept.
+/// the `detail`, and its other headers (`Allow`, `Retry-After`) kept. The console's HTML pages
+/// (a form shown again with its errors, a refusal) are documents already and pass as they are.
 pub async fn problem_json(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
+    let is_document = response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
+    if is_document {
         return response;
     }
     let (mut parts, body) = response.into_parts();

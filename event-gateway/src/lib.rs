@@ -19,6 +19,8 @@
 //!   one task per attempt (signed), and the batched completer (which also disables
 //!   subscriptions that answered 410 or kept failing).
 //! - [`routes`]: the HTTP API, one module per resource.
+//! - [`console`]: the web console at `/console`: server-rendered pages over the same store and
+//!   handlers, htmx, and the API's SSE stream for the live tail.
 //! - [`server`]: the connection loop with header deadlines and size and connection caps.
 //! - [`auth`]: bearer tokens (read and write scopes) for the management API and `/events`.
 //! - [`handshake`]: the CloudEvents webhook handshake (abuse protection) before deliveries.
@@ -31,6 +33,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod console;
 pub mod dispatch;
 pub mod display;
 pub mod domain;

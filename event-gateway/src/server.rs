@@ -55,8 +55,12 @@ pub async fn serve(
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
-    let close = CancellationToken::new();
+    // Every connection's task, so those still open after the drain (a live SSE stream never
+    // ends by itself) are ended: each holds the router, and with it handles the shutdown
+    // waits for.
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
+        while tasks.try_join_next().is_some() {}
         let permit = tokio::select! {
             () = shutdown.cancelled() => break,
             permit = connections.clone().acquire_owned() => match permit {
@@ -82,13 +86,9 @@ pub async fn serve(
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let connection = graceful.watch(connection);
-        let close = close.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                ended = connection => if let Err(error) = ended {
-                    tracing::debug!(error = %error, "connection ended with an error");
-                },
-                () = close.cancelled() => {}
+        tasks.spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "connection ended with an error");
             }
             drop(permit);
         });
@@ -100,6 +100,6 @@ pub async fn serve(
     {
         tracing::warn!("connections still open after the drain timeout were closed");
     }
-    close.cancel();
+    tasks.shutdown().await;
     Ok(())
 }

@@ -170,6 +170,10 @@ impl Application {
             webhooks: Arc::new(webhooks),
             replica,
         };
+        // The console has its own gate (the same tokens, also as a login cookie).
+        let console = crate::console::router(crate::console::ConsoleSettings::new(
+            &settings, &tokens, local,
+        )?);
         // Behind bearer tokens when configured: the management API and `/events`.
         let protected = Router::new()
             .merge(routes::events::router())
@@ -180,12 +184,14 @@ impl Application {
             .merge(routes::deliveries::router())
             .merge(routes::pull::router())
             .merge(routes::jobs::router())
+            .merge(routes::pause::router())
             .route_layer(axum::middleware::from_fn_with_state(
                 tokens,
                 auth::require_token,
             ));
         let router = Router::new()
             .merge(protected)
+            .merge(console)
             .merge(routes::webhooks::router())
             .merge(routes::handshake::router())
             .merge(routes::health::router())

@@ -1,8 +1,9 @@
 //! A subscription's life: whether deliveries flow to it (`active`), wait for the sink's consent
 //! (`pending_validation`, the CloudEvents webhook handshake), were refused by the sink
-//! (`refused`), or were stopped by the gateway (`disabled`: the sink answered 410 Gone or kept
-//! failing). The state is the gateway's, not the client's: reads show it, writes ignore it, and a
-//! PUT starts the subscription afresh.
+//! (`refused`), were stopped by the gateway (`disabled`: the sink answered 410 Gone or kept
+//! failing), or are held by an operator (`paused`, through `POST /subscriptions/{id}/pause`
+//! until `/resume`). The state is the gateway's, not the client's: reads show it, writes ignore
+//! it, and a PUT starts the subscription afresh (except that a paused one stays paused).
 
 use chrono::{DateTime, Utc};
 
@@ -18,6 +19,9 @@ pub enum Status {
     Refused,
     /// Stopped by the gateway; its pending deliveries were parked as dead letters.
     Disabled,
+    /// Held by an operator: matching events are kept for it, nothing is attempted until it is
+    /// resumed.
+    Paused,
 }
 
 impl Status {
@@ -28,6 +32,7 @@ impl Status {
             Self::PendingValidation => "pending_validation",
             Self::Refused => "refused",
             Self::Disabled => "disabled",
+            Self::Paused => "paused",
         }
     }
 
@@ -38,13 +43,14 @@ impl Status {
             "pending_validation" => Self::PendingValidation,
             "refused" => Self::Refused,
             "disabled" => Self::Disabled,
+            "paused" => Self::Paused,
             _ => return None,
         })
     }
 
-    /// Whether new matching events are stored for it (active or waiting for consent).
+    /// Whether new matching events are stored for it (active, waiting for consent, or paused).
     pub fn accepts_events(self) -> bool {
-        matches!(self, Self::Active | Self::PendingValidation)
+        matches!(self, Self::Active | Self::PendingValidation | Self::Paused)
     }
 }
 

@@ -145,6 +145,19 @@ async fn redeliver_dead_letter(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = parse_id(&id)?;
+    redeliver_one(&state, id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "redelivered": [id.to_string()] })),
+    ))
+}
+
+/// Makes dead letter `id` a due delivery again (as `POST /deadletters/{id}/redeliver` does,
+/// also for the console).
+///
+/// # Errors
+/// 404 when there is no such dead letter, 409 when its subscription is gone.
+pub(crate) async fn redeliver_one(state: &AppState, id: DeadLetterId) -> Result<(), ApiError> {
     let d = state
         .store
         .dead_letter_by_id(id)
@@ -164,10 +177,7 @@ async fn redeliver_dead_letter(
         return Err(ApiError::NotFound(format!("no dead letter `{id}`")));
     }
     state.commits.deliveries.notify_one();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "redelivered": [id.to_string()] })),
-    ))
+    Ok(())
 }
 
 /// `POST /deadletters/redeliver?subscription=` parameters.

@@ -19,6 +19,7 @@ pub mod events;
 pub mod handshake;
 pub mod health;
 pub mod jobs;
+pub mod pause;
 pub mod pull;
 pub mod secret;
 pub mod stream;

@@ -208,7 +208,7 @@ pub(crate) fn deliveries_json(d: &EventDeliveries) -> Vec<Value> {
 }
 
 #[derive(Debug, Deserialize)]
-struct StreamQuery {
+pub(crate) struct StreamQuery {
     from: Option<String>,
     filter: Option<String>,
     include: Option<String>,
@@ -257,7 +257,7 @@ impl StreamAt {
 /// `include=deliveries`, one delivery attempt per SSE event (type `delivery`, the
 /// `GET /deliveries` entry); the position as the SSE `id`. A reconnecting client's
 /// `Last-Event-ID` wins over `from`.
-async fn stream_events(
+pub(crate) async fn stream_events(
     State(state): State<AppState>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,

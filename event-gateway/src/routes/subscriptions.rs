@@ -4,7 +4,7 @@
 //! `secret` is write-only: `"generate"` answers the new secret once, reads show `secretSet`.
 //! A subscription with `delivery.handshake` is validated before this answers (its `status`
 //! says how it went). A PUT starts a subscription afresh: re-enabled, validated again, its
-//! secrets kept unless the body names `secret`.
+//! secrets kept unless the body names `secret` (a paused one stays paused: see [`super::pause`]).
 
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -143,7 +143,15 @@ async fn create_subscription(
     State(state): State<AppState>,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (mut sub, secret) = parse_body(&state, &json_body(&body)?, None).await?;
+    let wire = create(&state, &json_body(&body)?).await?;
+    let location = format!("/subscriptions/{}", wire["id"].as_str().unwrap_or_default());
+    Ok((StatusCode::CREATED, [(LOCATION, location)], Json(wire)))
+}
+
+/// Creates the subscription `body` describes (as `POST /subscriptions` does, also for the
+/// console's form) and answers its wire form.
+pub(crate) async fn create(state: &AppState, body: &Value) -> Result<Value, ApiError> {
+    let (mut sub, secret) = parse_body(state, body, None).await?;
     sub.state = fresh_state(&sub);
     if !state.store.insert_subscription(&sub, Utc::now()).await? {
         return Err(ApiError::Conflict(format!(
@@ -151,11 +159,10 @@ async fn create_subscription(
             sub.id
         )));
     }
-    let sub = validate_if_asked(&state, sub).await?;
-    refresh(&state).await;
-    let catch_up = start_catch_up(&state, &sub).await?;
-    let location = format!("/subscriptions/{}", sub.id);
-    let mut wire = read_form(&state, &sub);
+    let sub = validate_if_asked(state, sub).await?;
+    refresh(state).await;
+    let catch_up = start_catch_up(state, &sub).await?;
+    let mut wire = read_form(state, &sub);
     if let Some(job) = catch_up {
         wire["catchUpJob"] = Value::from(job.as_str());
     }
@@ -164,7 +171,7 @@ async fn create_subscription(
             wire["secret"] = Value::from(key.secret.expose());
         }
     }
-    Ok((StatusCode::CREATED, [(LOCATION, location)], Json(wire)))
+    Ok(wire)
 }
 
 /// `GET /subscriptions`.
@@ -195,8 +202,14 @@ async fn replace_subscription(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
-    let (mut sub, secret) = parse_body(&state, &json_body(&body)?, Some(id.clone())).await?;
+    replace(&state, &id, &json_body(&body)?).await.map(Json)
+}
+
+/// Replaces subscription `id` with what `body` describes (as `PUT /subscriptions/{id}` does,
+/// also for the console's form) and answers its wire form. A paused subscription stays paused.
+pub(crate) async fn replace(state: &AppState, id: &str, body: &Value) -> Result<Value, ApiError> {
+    let id = parse_id(id)?;
+    let (mut sub, secret) = parse_body(state, body, Some(id.clone())).await?;
     let existing = state
         .store
         .subscription(&id)
@@ -205,21 +218,30 @@ async fn replace_subscription(
     if secret == SecretInput::Keep {
         sub.secrets = existing.secrets;
     }
-    sub.state = fresh_state(&sub);
+    let paused = existing.state.status == Status::Paused;
+    sub.state = if paused {
+        existing.state
+    } else {
+        fresh_state(&sub)
+    };
     if !state.store.update_subscription(&sub, Utc::now()).await? {
         return Err(ApiError::NotFound(format!("no subscription `{id}`")));
     }
     state.flow.reset(&id);
-    let sub = validate_if_asked(&state, sub).await?;
-    refresh(&state).await;
+    let sub = if paused {
+        sub
+    } else {
+        validate_if_asked(state, sub).await?
+    };
+    refresh(state).await;
     state.commits.deliveries.notify_one();
-    let mut wire = read_form(&state, &sub);
+    let mut wire = read_form(state, &sub);
     if secret == SecretInput::Generate {
         if let Some(key) = sub.secrets.last() {
             wire["secret"] = Value::from(key.secret.expose());
         }
     }
-    Ok(Json(wire))
+    Ok(wire)
 }
 
 /// `DELETE /subscriptions/{id}` → 204; its pending deliveries go with it.

@@ -21,10 +21,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
+pub use console::*;
 pub use stream::*;
 pub use types::*;
 
 mod codec;
+mod console;
 pub mod postgres;
 pub mod sqlite;
 mod stream;
@@ -308,4 +310,24 @@ pub trait Store: Send + Sync + 'static {
     fn concurrent_writers(&self) -> usize {
         1
     }
+
+    // The console's read models (see [`console`]).
+
+    /// Events accepted and attempts settled at or after `since`, overall and per subscription.
+    async fn traffic(&self, since: DateTime<Utc>) -> Result<Traffic, StoreError>;
+
+    /// Pending deliveries per subscription (only those with any), by id.
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError>;
+
+    /// How many dead letters each subscription has (only those with any), by id.
+    async fn dead_letter_counts(&self) -> Result<Vec<(SubscriptionId, u64)>, StoreError>;
+
+    /// The newest `limit` failed attempts (retried or dead-lettered), newest first.
+    async fn recent_failures(&self, limit: u32) -> Result<Vec<RecentFailure>, StoreError>;
+
+    /// Retained events matching `query`, newest first, with where each went.
+    async fn search_events(&self, query: &EventSearch) -> Result<Vec<EventSummary>, StoreError>;
+
+    /// The types of the retained events, by type.
+    async fn event_types(&self) -> Result<Vec<TypeCount>, StoreError>;
 }

@@ -2,6 +2,7 @@
 //! (a SQLite file; for the tests marked so, also a PostgreSQL database), real subscribers; and
 //! the real binary as child processes, alone on SQLite and as replicas on PostgreSQL.
 
+mod console;
 mod crash;
 mod deadletters;
 mod delivery;

@@ -1,7 +1,8 @@
 //! The store's behaviour, written once against [`Store`] and run for every backend: each test
 //! is a generic function ([`hot`]: ingest, claims, outcomes; [`cold`]: dead letters,
 //! subscriptions, retention; [`stream`]: reading by cursor, ordered claims, renewals, replay
-//! jobs), and `store_behaviour!` instantiates the list for one backend.
+//! jobs; [`console`]: the console's read models), and `store_behaviour!` instantiates the list
+//! for one backend.
 
 use std::time::Duration;
 
@@ -12,11 +13,13 @@ use serde_json::json;
 use super::*;
 
 mod cold;
+mod console;
 mod hot;
 mod stream;
 
 use crate::domain::{DeliveryPolicy, Subscription, SubscriptionId};
 pub use cold::*;
+pub use console::*;
 pub use hot::*;
 pub use stream::*;
 
@@ -109,6 +112,8 @@ macro_rules! store_behaviour {
             a_job_step_schedules_tagged_deliveries_and_moves_the_job_on,
             a_catch_up_skips_events_its_subscription_already_has,
             cancelling_a_job_drops_its_deliveries_and_stops_its_steps,
+            the_console_reads_traffic_backlog_and_failures_exactly,
+            the_console_searches_events_newest_first_with_their_reach,
         );
     };
     (@tests $make:path; $($name:ident),* $(,)?) => {

@@ -41,6 +41,7 @@ use super::{
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 
 mod admin;
+mod console;
 mod deliveries;
 mod log;
 mod stream;
@@ -343,5 +344,26 @@ impl Store for PostgresStore {
     }
     fn concurrent_writers(&self) -> usize {
         WRITERS
+    }
+    async fn traffic(&self, since: DateTime<Utc>) -> Result<super::Traffic, StoreError> {
+        self.console_traffic(since).await
+    }
+    async fn backlog(&self) -> Result<Vec<super::Backlog>, StoreError> {
+        self.console_backlog().await
+    }
+    async fn dead_letter_counts(&self) -> Result<Vec<(SubscriptionId, u64)>, StoreError> {
+        self.console_dead_letter_counts().await
+    }
+    async fn recent_failures(&self, limit: u32) -> Result<Vec<super::RecentFailure>, StoreError> {
+        self.console_recent_failures(limit).await
+    }
+    async fn search_events(
+        &self,
+        query: &super::EventSearch,
+    ) -> Result<Vec<super::EventSummary>, StoreError> {
+        self.console_search_events(query).await
+    }
+    async fn event_types(&self) -> Result<Vec<super::TypeCount>, StoreError> {
+        self.console_event_types().await
     }
 }

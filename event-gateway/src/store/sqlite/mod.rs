@@ -33,6 +33,7 @@ use super::{
 use crate::domain::{SigningKey, Subscription, SubscriptionId, SubscriptionState};
 
 mod admin;
+mod console;
 mod deliveries;
 mod stream;
 mod subscriptions;
@@ -364,5 +365,26 @@ impl Store for SqliteStore {
     }
     async fn close(&self) {
         SqliteStore::close(self).await;
+    }
+    async fn traffic(&self, since: DateTime<Utc>) -> Result<super::Traffic, StoreError> {
+        self.console_traffic(since).await
+    }
+    async fn backlog(&self) -> Result<Vec<super::Backlog>, StoreError> {
+        self.console_backlog().await
+    }
+    async fn dead_letter_counts(&self) -> Result<Vec<(SubscriptionId, u64)>, StoreError> {
+        self.console_dead_letter_counts().await
+    }
+    async fn recent_failures(&self, limit: u32) -> Result<Vec<super::RecentFailure>, StoreError> {
+        self.console_recent_failures(limit).await
+    }
+    async fn search_events(
+        &self,
+        query: &super::EventSearch,
+    ) -> Result<Vec<super::EventSummary>, StoreError> {
+        self.console_search_events(query).await
+    }
+    async fn event_types(&self) -> Result<Vec<super::TypeCount>, StoreError> {
+        self.console_event_types().await
     }
 }
