@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::{Cursor, Job, JobId, JobStatus, StoreError};
+use super::{AttemptRecord, Cursor, Job, JobId, JobStatus, LoggedAttempt, StoreError};
 use crate::domain::{
     DeliveryPolicy, SigningKey, Status, Subscription, SubscriptionId, SubscriptionState,
     WebhookSecret,
@@ -151,5 +151,64 @@ pub(crate) fn parse_job(row: JobRow) -> Result<Job, StoreError> {
         error,
         created_at: from_ms(created),
         updated_at: from_ms(updated),
+    })
+}
+
+/// The delivery log's columns, in [`logged_attempt`]'s order: attempts joined to their events
+/// (`e`), integers cast to BIGINT so both backends read the same row.
+pub(crate) const LOG_COLUMNS: &str = "a.id, a.subscription_id, a.position, e.id, e.source, e.type, \
+     CAST(a.attempt AS BIGINT), a.at, a.outcome, CAST(a.status AS BIGINT), \
+     CAST(a.latency_ms AS BIGINT), a.error, a.response";
+
+/// A delivery log row: [`LOG_COLUMNS`] plus the event's order key.
+pub(crate) type LogRow = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// A delivery log entry from its row.
+pub(crate) fn logged_attempt(row: LogRow) -> Result<LoggedAttempt, StoreError> {
+    let (
+        id,
+        sub,
+        position,
+        eid,
+        source,
+        ty,
+        attempt,
+        at,
+        outcome,
+        status,
+        latency,
+        error,
+        response,
+        order,
+    ) = row;
+    Ok(LoggedAttempt {
+        id,
+        subscription: sub_id(&sub)?,
+        cursor: order.map(|order| Cursor { order, position }),
+        event: eid.zip(source).zip(ty).map(|((i, s), t)| (i, s, t)),
+        record: AttemptRecord {
+            attempt: u32::try_from(attempt).unwrap_or_default(),
+            at: from_ms(at),
+            outcome,
+            status: status.and_then(|s| u16::try_from(s).ok()),
+            latency_ms: u32::try_from(latency).unwrap_or_default(),
+            error,
+            response,
+        },
     })
 }

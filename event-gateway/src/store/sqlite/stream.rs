@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::{SqliteStore, from_ms, ms, sub_id};
 use crate::domain::SubscriptionId;
-use crate::store::codec::{JOB_COLUMNS, JobRow, parse_job};
+use crate::store::codec::{JOB_COLUMNS, JobRow, LOG_COLUMNS, LogRow, logged_attempt, parse_job};
 use crate::store::{
     AttemptRecord, Cursor, EventDeliveries, Job, JobId, JobStatus, JobStep, LeaseOwner,
     LoggedAttempt, PendingDelivery, Position, StoreError, StoredEvent,
@@ -148,70 +148,17 @@ impl SqliteStore {
         limit: u32,
         subscription: Option<&SubscriptionId>,
     ) -> Result<Vec<LoggedAttempt>, StoreError> {
-        type Row = (
-            i64,
-            String,
-            i64,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            i64,
-            i64,
-            String,
-            Option<i64>,
-            i64,
-            Option<String>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT a.id, a.subscription_id, a.position, e.position, e.id, e.source, e.type, \
-                    a.attempt, a.at, a.outcome, a.status, a.latency_ms, a.error, a.response \
-             FROM attempts a LEFT JOIN events e ON e.position = a.position \
-             WHERE a.id > ? AND (? IS NULL OR a.subscription_id = ?) ORDER BY a.id LIMIT ?",
-        )
+        let rows: Vec<LogRow> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS}, e.position FROM attempts a LEFT JOIN events e ON e.position = a.position \
+             WHERE a.id > ? AND (? IS NULL OR a.subscription_id = ?) ORDER BY a.id LIMIT ?"
+        ))
         .bind(after.unwrap_or(0))
         .bind(subscription.map(SubscriptionId::as_str))
         .bind(subscription.map(SubscriptionId::as_str))
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await?;
-        rows.into_iter()
-            .map(
-                |(
-                    id,
-                    sub,
-                    position,
-                    order,
-                    eid,
-                    source,
-                    ty,
-                    attempt,
-                    at,
-                    outcome,
-                    status,
-                    latency,
-                    error,
-                    response,
-                )| {
-                    Ok(LoggedAttempt {
-                        id,
-                        subscription: sub_id(&sub)?,
-                        cursor: order.map(|order| Cursor { order, position }),
-                        event: eid.zip(source).zip(ty).map(|((i, s), t)| (i, s, t)),
-                        record: AttemptRecord {
-                            attempt: u32::try_from(attempt).unwrap_or_default(),
-                            at: from_ms(at),
-                            outcome,
-                            status: status.and_then(|s| u16::try_from(s).ok()),
-                            latency_ms: u32::try_from(latency).unwrap_or_default(),
-                            error,
-                            response,
-                        },
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().map(logged_attempt).collect()
     }
 
     pub(super) async fn head_cursor(&self) -> Result<Option<Cursor>, StoreError> {
