@@ -3,8 +3,8 @@
 //! mode (header values percent-encoded as the binding requires, everything shell-quoted).
 
 use clap::Args;
-use http::header::CONTENT_TYPE;
 use shared_events::http as binding;
+use shared_events::http::curl;
 
 use super::send::{ModeArg, checked_event, event_json, target};
 use crate::Context;
@@ -37,16 +37,6 @@ pub struct BuildArgs {
     pub mode: ModeArg,
 }
 
-/// Quotes `text` for a POSIX shell: bare when it is made only of safe characters, else in
-/// single quotes (a `'` inside becomes `'\''`).
-pub fn shell_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        return text.to_owned();
-    }
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
 /// The curl command line that POSTs `headers` and `body` to `url`.
 ///
 /// # Errors
@@ -57,44 +47,12 @@ pub fn curl_line(
     body: &[u8],
     token_from_env: bool,
 ) -> Result<String, Failure> {
-    let mut names: Vec<&str> = headers.keys().map(http::HeaderName::as_str).collect();
-    // Content-Type and the required attributes first, the rest by name: the same line every time.
-    let rank = |name: &str| match name {
-        "content-type" => 0,
-        "ce-specversion" => 1,
-        "ce-id" => 2,
-        "ce-source" => 3,
-        "ce-type" => 4,
-        _ => 5,
-    };
-    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
-    let mut line = format!("curl -i -X POST {}", shell_quote(url));
-    for name in names {
-        for value in headers.get_all(name) {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            let header = if name == CONTENT_TYPE.as_str() {
-                format!("Content-Type: {value}")
-            } else {
-                format!("{name}: {value}")
-            };
-            line.push_str(" -H ");
-            line.push_str(&shell_quote(&header));
-        }
-    }
-    if token_from_env {
-        line.push_str(r#" -H "Authorization: Bearer $CECTL_TOKEN""#);
-    }
-    if !body.is_empty() {
-        let text = std::str::from_utf8(body).map_err(|_| {
-            Failure::usage(
-                "binary data cannot be pasted as a shell argument; use --mode structured \
-                 (which carries it as data_base64)",
-            )
-        })?;
-        line.push_str(" --data-binary ");
-        line.push_str(&shell_quote(text));
-    }
-    Ok(line)
+    curl::curl_line(url, headers, body, token_from_env).map_err(|_| {
+        Failure::usage(
+            "binary data cannot be pasted as a shell argument; use --mode structured \
+             (which carries it as data_base64)",
+        )
+    })
 }
 
 /// Runs the command.
@@ -116,18 +74,4 @@ pub fn run(args: &BuildArgs, cx: &Context) -> Outcome {
         Format::Json | Format::Table => print_json(&event_json(&event, args.mode)),
     }
     Ok(Exit::Ok)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_survives_every_awkward_character() {
-        assert_eq!(shell_quote("http://a:1/events"), "http://a:1/events");
-        assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote("$HOME `x` \\ \"q\""), r#"'$HOME `x` \ "q"'"#);
-    }
 }

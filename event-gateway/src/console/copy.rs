@@ -4,65 +4,17 @@
 //! `cectl build -o curl` prints; with API tokens configured they read the token from
 //! `$CECTL_TOKEN` rather than carrying it.
 
-use http::HeaderMap;
-use http::header::CONTENT_TYPE;
+use shared_events::http::curl::{self, shell_quote};
 use shared_events::http::{self as binding, Mode, media_type};
 use shared_events::{AttributesReader, Data, Event};
-
-/// Quotes `text` for a POSIX shell: bare when it is made only of safe characters, else in
-/// single quotes (a `'` inside becomes `'\''`).
-pub fn shell_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        return text.to_owned();
-    }
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
 
 /// The curl command that POSTs `event` to `url` in `mode`; `Err` says why it cannot be one
 /// line (binary data in binary mode).
 pub fn curl_line(url: &str, event: &Event, mode: Mode, token: bool) -> Result<String, String> {
     let (headers, body) = binding::encode(event, mode).map_err(|e| e.to_string())?;
-    line(url, &headers, &body, token)
-}
-
-fn line(url: &str, headers: &HeaderMap, body: &[u8], token: bool) -> Result<String, String> {
-    let mut names: Vec<&str> = headers.keys().map(http::HeaderName::as_str).collect();
-    // Content-Type and the required attributes first, the rest by name: as cectl prints it.
-    let rank = |name: &str| match name {
-        "content-type" => 0,
-        "ce-specversion" => 1,
-        "ce-id" => 2,
-        "ce-source" => 3,
-        "ce-type" => 4,
-        _ => 5,
-    };
-    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
-    let mut out = format!("curl -i -X POST {}", shell_quote(url));
-    for name in names {
-        for value in headers.get_all(name) {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            let header = if name == CONTENT_TYPE.as_str() {
-                format!("Content-Type: {value}")
-            } else {
-                format!("{name}: {value}")
-            };
-            out.push_str(" -H ");
-            out.push_str(&shell_quote(&header));
-        }
-    }
-    if token {
-        out.push_str(r#" -H "Authorization: Bearer $CECTL_TOKEN""#);
-    }
-    if !body.is_empty() {
-        let text = std::str::from_utf8(body).map_err(|_| {
-            "binary data cannot be a shell argument: copy the structured line (data_base64)"
-                .to_owned()
-        })?;
-        out.push_str(" --data-binary ");
-        out.push_str(&shell_quote(text));
-    }
-    Ok(out)
+    curl::curl_line(url, &headers, &body, token).map_err(|_| {
+        "binary data cannot be a shell argument: copy the structured line (data_base64)".to_owned()
+    })
 }
 
 /// The `cectl send` command that rebuilds `event` and sends it to the gateway at `gateway`;

@@ -75,6 +75,7 @@ use crate::format;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod binary;
+pub mod curl;
 mod error;
 pub mod media_type;
 pub mod percent;
