@@ -124,6 +124,15 @@ fn settled(sub: &Subscription, token: &LockToken, rec: AttemptRecord) -> Settled
     }
 }
 
+/// A locked event settled as a dead letter for `reason`, its attempt saying `why`.
+fn give_up(sub: &Subscription, token: &LockToken, reason: &str, why: &str) -> GiveUp {
+    let rec = record(token.lease.attempt, "dead_lettered", Some(why.to_owned()));
+    GiveUp {
+        settled: settled(sub, token, rec),
+        reason: reason.to_owned(),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct ReceiveQuery {
     max: Option<u32>,
@@ -345,17 +354,13 @@ async fn release(
         .collect();
     let give_ups: Vec<GiveUp> = spent
         .iter()
-        .map(|(_, t)| GiveUp {
-            settled: settled(
+        .map(|(_, t)| {
+            give_up(
                 &sub,
                 t,
-                record(
-                    t.lease.attempt,
-                    "dead_lettered",
-                    Some("released after the last delivery `retry` allows".to_owned()),
-                ),
-            ),
-            reason: "exhausted".to_owned(),
+                "exhausted",
+                "released after the last delivery `retry` allows",
+            )
         })
         .collect();
     let retried = state.store.retry(&retries).await?;
@@ -379,18 +384,7 @@ async fn reject(
     let (tokens, bad) = decode_all(&body.lock_tokens, &sub.id);
     let give_ups: Vec<GiveUp> = tokens
         .iter()
-        .map(|(_, t)| GiveUp {
-            settled: settled(
-                &sub,
-                t,
-                record(
-                    t.lease.attempt,
-                    "dead_lettered",
-                    Some("rejected by a consumer".to_owned()),
-                ),
-            ),
-            reason: "rejected".to_owned(),
-        })
+        .map(|(_, t)| give_up(&sub, t, "rejected", "rejected by a consumer"))
         .collect();
     let dead = state.store.dead_letter(&give_ups, Utc::now()).await?;
     let held: Vec<bool> = dead.iter().map(Option::is_some).collect();
