@@ -23,6 +23,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    fn new(generation: u64, subscriptions: Vec<Arc<Subscription>>) -> Self {
+        let by_id = subscriptions
+            .iter()
+            .map(|s| (s.id.clone(), s.clone()))
+            .collect();
+        Self {
+            generation,
+            subscriptions,
+            by_id,
+        }
+    }
+
     /// The subscription `id`, if it exists.
     pub fn get(&self, id: &SubscriptionId) -> Option<&Arc<Subscription>> {
         self.by_id.get(id)
@@ -54,6 +66,32 @@ impl SubscriptionCache {
         }
     }
 
+    /// Marks subscription `id` as `status` in this replica's snapshot at once, ahead of the
+    /// store. The completer disables a subscription this way before writing it, so an event
+    /// this replica accepts after the store says `disabled` cannot have been matched to it
+    /// (ingest matches again when the generation moved); the next reload brings the stored
+    /// state.
+    pub fn set_status(&self, id: &SubscriptionId, status: crate::domain::Status) {
+        let mut guard = match self.current.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let subscriptions: Vec<Arc<Subscription>> = guard
+            .subscriptions
+            .iter()
+            .map(|s| {
+                if s.id == *id {
+                    let mut changed = Subscription::clone(s);
+                    changed.state.status = status;
+                    Arc::new(changed)
+                } else {
+                    s.clone()
+                }
+            })
+            .collect();
+        *guard = Arc::new(Snapshot::new(guard.generation + 1, subscriptions));
+    }
+
     /// Replaces the snapshot with what the store holds now.
     ///
     /// # Errors
@@ -65,16 +103,8 @@ impl SubscriptionCache {
             .into_iter()
             .map(Arc::new)
             .collect();
-        let by_id = subscriptions
-            .iter()
-            .map(|s| (s.id.clone(), s.clone()))
-            .collect();
         let install = |current: &mut Arc<Snapshot>| {
-            *current = Arc::new(Snapshot {
-                generation: current.generation + 1,
-                subscriptions,
-                by_id,
-            });
+            *current = Arc::new(Snapshot::new(current.generation + 1, subscriptions));
         };
         match self.current.write() {
             Ok(mut guard) => install(&mut guard),

@@ -155,6 +155,7 @@ pub async fn run(
         }
         if !disable.is_empty() {
             for (id, reason) in &disable {
+                cache.set_status(id, crate::domain::Status::Disabled);
                 match store.disable_subscription(id, reason, now).await {
                     Ok(parked) => {
                         tracing::warn!(subscription = %id, reason = %reason, parked, "subscription disabled");
