@@ -139,6 +139,17 @@ impl Context {
             .await
     }
 
+    /// The PostgreSQL server of the Postgres scenarios.
+    ///
+    /// # Errors
+    /// With `--no-postgres`.
+    pub fn postgres_url(&self) -> anyhow::Result<&str> {
+        self.plan
+            .postgres
+            .as_deref()
+            .context("the Postgres scenarios need a server (--no-postgres was given)")
+    }
+
     /// Subscribes `sink` to every event of `event_type` at `gateway` (`POST /subscriptions`).
     ///
     /// # Errors

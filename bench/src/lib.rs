@@ -4,13 +4,17 @@
 //! resources, then prints a table and writes `BENCHMARKS.md` (see `docs/benchmarks.md`).
 //!
 //! The gateway and the services run as child processes (their release binaries) on free ports
-//! with fresh temporary SQLite databases; subscribers are real HTTP receivers in this process.
+//! with fresh temporary SQLite databases (the Postgres column: fresh databases on the
+//! `--postgres-url` server, one or two gateway replicas on each); subscribers are real HTTP
+//! receivers in this process.
 //!
 //! # Layout
 //! - [`settings`]: the command line and the resolved [`Plan`](settings::Plan).
 //! - [`runner`]: runs the selected scenarios, prints and writes the report.
 //! - [`scenario`]: the [`Scenario`](scenario::Scenario) trait and one file per scenario.
 //! - [`context`]: what scenarios share; starting the gateway and services, subscribing.
+//! - [`gateways`]: the gateway under test on SQLite or as PostgreSQL replicas ([`Backend`](gateways::Backend)).
+//! - [`postgres`]: a fresh PostgreSQL database per run, and the table sizes left in it.
 //! - [`children`]: child processes (finding/building binaries, health waits, kill on exit).
 //! - [`load`]: closed-loop and open-loop posters.
 //! - [`receiver`]: the in-process subscriber that counts events by id.
@@ -25,9 +29,11 @@ pub mod children;
 pub mod context;
 pub mod event;
 pub mod figures;
+pub mod gateways;
 pub mod ledger;
 pub mod load;
 pub mod machine;
+pub mod postgres;
 pub mod receiver;
 pub mod report;
 pub mod runner;

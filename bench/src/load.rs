@@ -128,11 +128,12 @@ async fn post_one(
     }
 }
 
-/// `concurrency` posters sending events of `ledger` to `url` back to back for `duration` (or
-/// until the ledger is full).
+/// `concurrency` posters sending events of `ledger` back to back for `duration` (or until the
+/// ledger is full), spread evenly over `urls` (several gateway replicas: poster `i` posts to
+/// `urls[i % n]`, as a round-robin load balancer with keep-alive connections would).
 pub async fn closed_loop(
     client: &reqwest::Client,
-    url: &str,
+    urls: &[String],
     ledger: &Arc<Ledger>,
     concurrency: usize,
     duration: Duration,
@@ -141,8 +142,8 @@ pub async fn closed_loop(
     let started = Instant::now();
     let deadline = started + duration;
     let mut posters = tokio::task::JoinSet::new();
-    for _ in 0..concurrency.max(1) {
-        let (client, url) = (client.clone(), url.to_owned());
+    for i in 0..concurrency.max(1) {
+        let (client, url) = (client.clone(), urls[i % urls.len()].clone());
         let (ledger, counters) = (Arc::clone(ledger), Arc::clone(&counters));
         posters.spawn(async move {
             while Instant::now() < deadline {

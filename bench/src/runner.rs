@@ -60,6 +60,7 @@ pub async fn run(settings: BenchSettings) -> anyhow::Result<Results> {
     let scenarios: Vec<Box<dyn Scenario>> = scenario::all()
         .into_iter()
         .filter(|s| selected(&settings.only, &s.name()))
+        .filter(|s| plan.postgres.is_some() || !scenario::needs_postgres(&s.name()))
         .collect();
     eprintln!(
         "bench: {} scenario(s), {}; load average {load_before}",

@@ -15,7 +15,9 @@ Examples:
   cargo run --release -p bench -- --only saga --concurrency 128
 
 Scenarios (for --only; a prefix selects several): floor, ingest, fanout-k1, fanout-k4,
-latency-fixed, latency-half, saga. latency-half needs fanout-k1 in the same run.";
+latency-fixed, latency-half, saga, stream, pg-floor, pg-ingest, pg-fanout-k1, pg-fanout-k4,
+pg-fanout-k1-x2, pg-fanout-k4-x2 (pg: the gateway on PostgreSQL, x2: two replicas).
+latency-half needs fanout-k1 in the same run.";
 
 /// Measures the event gateway on this machine against the HTTP floor, in one run, and writes the
 /// table to BENCHMARKS.md with the machine's cores, memory, the commit and the date.
@@ -73,6 +75,18 @@ pub struct BenchSettings {
     /// Keep the temporary directory (databases and child logs) and print where it is.
     #[arg(long)]
     pub keep_temp: bool,
+    /// The PostgreSQL server of the Postgres column: each run creates a fresh database there
+    /// and drops it afterwards, so the URL's user must be allowed to create databases.
+    #[arg(
+        long,
+        env = "BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres",
+        value_name = "URL"
+    )]
+    pub postgres_url: String,
+    /// Leave out the Postgres column (on a machine without a PostgreSQL server).
+    #[arg(long)]
+    pub no_postgres: bool,
 }
 
 /// The resolved sizes of a run.
@@ -100,6 +114,8 @@ pub struct Plan {
     pub child_log: String,
     /// Quick mode.
     pub quick: bool,
+    /// The server of the Postgres scenarios (`None`: leave them out).
+    pub postgres: Option<String>,
 }
 
 impl Plan {
@@ -125,6 +141,7 @@ impl Plan {
             max_events,
             child_log: settings.child_log.clone(),
             quick,
+            postgres: (!settings.no_postgres).then(|| settings.postgres_url.clone()),
         }
     }
 

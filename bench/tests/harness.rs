@@ -124,3 +124,36 @@ fn machine_busy_time_leaves_out_idle_and_iowait() {
     assert_eq!(bench::machine::parse_proc_stat_busy(line), Some(161));
     assert_eq!(bench::machine::parse_proc_stat_busy("cpu0 1 2 3 4"), None);
 }
+
+#[test]
+fn the_postgres_column_is_named_by_backend_and_replicas() {
+    use bench::gateways::Backend;
+    let one = Backend::Postgres { replicas: 1 };
+    let two = Backend::Postgres { replicas: 2 };
+    assert_eq!(Backend::Sqlite.scenario("fanout-k1"), "fanout-k1");
+    assert_eq!(one.scenario("fanout-k1"), "pg-fanout-k1");
+    assert_eq!(two.scenario("fanout-k1"), "pg-fanout-k1-x2");
+    assert_eq!(
+        Backend::Sqlite.figure("fanout.k1.events"),
+        "fanout.k1.events"
+    );
+    assert_eq!(two.figure("fanout.k1.events"), "pg.x2.fanout.k1.events");
+    let names: Vec<String> = bench::scenario::all().iter().map(|s| s.name()).collect();
+    let postgres: Vec<&String> = names
+        .iter()
+        .filter(|n| bench::scenario::needs_postgres(n))
+        .collect();
+    assert_eq!(
+        postgres,
+        [
+            "pg-floor",
+            "pg-ingest",
+            "pg-fanout-k1",
+            "pg-fanout-k4",
+            "pg-fanout-k1-x2",
+            "pg-fanout-k4-x2"
+        ]
+    );
+    let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "scenario names are unique");
+}

@@ -5,15 +5,19 @@
 //! by what it delivers. Every accepted event must reach every receiver.
 //!
 //! Also measures the gateway's CPU time per 1,000 deliveries (ingest included) and its peak RSS.
+//! On PostgreSQL with several replicas, the posters spread over them (as a load balancer would),
+//! any replica delivers, and the CPU is summed; the last run also reports the table sizes and
+//! dead rows the run left in the database.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::{FLOOR, RunOutcome, Scenario};
-use crate::context::{Context, GatewayOptions};
+use crate::context::Context;
 use crate::event::BENCH_TYPE;
 use crate::figures::{FigureSpec, Results, Target, Unit, thousands};
+use crate::gateways::{Backend, Gateways};
 use crate::ledger::{Ledger, Tally};
 use crate::load::closed_loop;
 use crate::machine;
@@ -21,46 +25,56 @@ use crate::receiver::Receiver;
 use crate::settings::Plan;
 use crate::stats::rate;
 
-/// The fan-out scenario with `subscribers` receivers.
+/// The fan-out scenario with `subscribers` receivers on `backend`.
 #[derive(Debug, Clone, Copy)]
 pub struct Fanout {
     /// K.
     pub subscribers: usize,
+    /// SQLite or PostgreSQL replicas.
+    pub backend: Backend,
 }
 
 impl Fanout {
     fn id(&self, what: &str) -> String {
-        format!("fanout.k{}.{what}", self.subscribers)
+        self.backend
+            .figure(&format!("fanout.k{}.{what}", self.subscribers))
     }
 }
 
 #[async_trait]
 impl Scenario for Fanout {
     fn name(&self) -> String {
-        format!("fanout-k{}", self.subscribers)
+        self.backend
+            .scenario(&format!("fanout-k{}", self.subscribers))
     }
 
     fn figures(&self, _plan: &Plan) -> Vec<FigureSpec> {
         let k = self.subscribers;
+        let backend = self.backend.label();
         let mut events = FigureSpec::new(
             self.id("events"),
-            format!("fan-out K={k}: events delivered to all, end to end"),
+            format!("fan-out K={k}: events delivered to all, end to end{backend}"),
             Unit::PerSecond("events/s"),
         )
         .relative_to(FLOOR, (1 + k) as f64, format!("floor/{}", 1 + k));
         let mut deliveries = FigureSpec::new(
             self.id("deliveries"),
-            format!("fan-out K={k}: deliveries"),
+            format!("fan-out K={k}: deliveries{backend}"),
             Unit::PerSecond("deliveries/s"),
         );
-        match k {
-            1 => events = events.with_target(Target::AtLeast(8_000.0)),
-            4 => deliveries = deliveries.with_target(Target::AtLeast(12_000.0)),
+        match (self.backend, k) {
+            (Backend::Sqlite, 1) => events = events.with_target(Target::AtLeast(8_000.0)),
+            (Backend::Sqlite, 4) => {
+                deliveries = deliveries.with_target(Target::AtLeast(12_000.0));
+            }
+            (Backend::Postgres { replicas: 2 }, 1) => {
+                events = events.with_target(Target::AtLeast(5_000.0));
+            }
             _ => {}
         }
         let cpu = FigureSpec::new(
             self.id("cpu"),
-            format!("gateway CPU per 1,000 deliveries, K={k} (ingest included)"),
+            format!("gateway CPU per 1,000 deliveries, K={k} (ingest included){backend}"),
             Unit::CpuSecondsPerThousand,
         );
         vec![events, deliveries, cpu]
@@ -79,19 +93,21 @@ impl Scenario for Fanout {
         for _ in 0..k {
             receivers.push(Receiver::start(Arc::new(Tally::for_ledger(&ledger))).await?);
         }
-        let gateway = context.start_gateway(&GatewayOptions::default()).await?;
+        let name = self.name();
+        let gateways = Gateways::start(context, self.backend, &name).await?;
         for (i, receiver) in receivers.iter().enumerate() {
+            let sink = receiver.url();
             context
-                .subscribe(&gateway, &format!("bench-{i}"), &receiver.url(), BENCH_TYPE)
+                .subscribe(gateways.first(), &format!("bench-{i}"), &sink, BENCH_TYPE)
                 .await?;
         }
-        let cpu_before = gateway.cpu_ticks().unwrap_or(0);
+        gateways.settle().await;
+        let cpu_before = gateways.cpu_ticks();
         let own_before = machine::cpu_ticks(std::process::id()).unwrap_or(0);
         let busy_before = machine::machine_busy_ticks().unwrap_or(0);
-        let url = format!("{}/events", gateway.base);
         let load = closed_loop(
             &context.client,
-            &url,
+            &gateways.events_urls(),
             &ledger,
             plan.concurrency,
             plan.duration,
@@ -99,7 +115,7 @@ impl Scenario for Fanout {
         .await;
         let tallies: Vec<_> = receivers.iter().map(|r| Arc::clone(&r.tally)).collect();
         let complete = context.wait_for_deliveries(&ledger, &tallies).await;
-        let cpu_after = gateway.cpu_ticks().unwrap_or(cpu_before);
+        let cpu_after = gateways.cpu_ticks().max(cpu_before);
         let own_after = machine::cpu_ticks(std::process::id()).unwrap_or(own_before);
         let busy_after = machine::machine_busy_ticks().unwrap_or(busy_before);
 
@@ -111,10 +127,14 @@ impl Scenario for Fanout {
             .max(load.finished);
         let elapsed = last - load.started;
         let mut outcome = RunOutcome {
-            gateway_peak_rss_mib: gateway.peak_rss_mib(),
+            gateway_peak_rss_mib: gateways.peak_rss_mib(),
             ..RunOutcome::default()
         };
-        let name = self.name();
+        if let Some(sizes) = gateways.stop().await?.filter(|_| run == plan.runs) {
+            outcome
+                .checks
+                .push(format!("{name} run {run}, tables after the run: {sizes}"));
+        }
         let mut delivered = 0;
         for (i, tally) in tallies.iter().enumerate() {
             let v = tally.verify(&ledger);

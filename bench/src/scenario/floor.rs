@@ -45,7 +45,7 @@ impl Scenario for Floor {
         let receiver = Receiver::start(Arc::clone(&tally)).await?;
         let load = closed_loop(
             &context.client,
-            &receiver.url(),
+            &[receiver.url()],
             &ledger,
             plan.concurrency,
             plan.duration,

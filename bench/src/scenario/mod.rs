@@ -1,13 +1,15 @@
 //! Scenarios: one file each, all behind the [`Scenario`] trait, listed in [`all`] in the order
 //! they run (later ones may read earlier figures, as `latency-half` reads `fanout-k1`).
 //!
-//! Adding a figure (a Postgres column, paging or pull rates) is a new file with a type that
-//! implements [`Scenario`], and one line in [`all`].
+//! Adding a figure is a new file with a type that implements [`Scenario`], and one line in
+//! [`all`]; a scenario that runs on both backends takes a [`Backend`] and names its figures
+//! through it (`fanout-k1`, `pg-fanout-k1`, `pg-fanout-k1-x2`).
 
 mod fanout;
 mod floor;
 mod ingest;
 mod latency;
+mod pg_floor;
 mod saga;
 mod stream;
 
@@ -17,11 +19,13 @@ pub use fanout::Fanout;
 pub use floor::Floor;
 pub use ingest::Ingest;
 pub use latency::{Latency, LatencyRate};
+pub use pg_floor::{PG_FLOOR, PgFloor};
 pub use saga::Saga;
 pub use stream::Stream;
 
 use crate::context::Context;
 use crate::figures::{FigureSpec, Results};
+use crate::gateways::Backend;
 use crate::settings::Plan;
 
 /// What one run of a scenario produced.
@@ -70,9 +74,17 @@ pub trait Scenario: Send + Sync {
 pub fn all() -> Vec<Box<dyn Scenario>> {
     vec![
         Box::new(Floor),
-        Box::new(Ingest),
-        Box::new(Fanout { subscribers: 1 }),
-        Box::new(Fanout { subscribers: 4 }),
+        Box::new(Ingest {
+            backend: Backend::Sqlite,
+        }),
+        Box::new(Fanout {
+            subscribers: 1,
+            backend: Backend::Sqlite,
+        }),
+        Box::new(Fanout {
+            subscribers: 4,
+            backend: Backend::Sqlite,
+        }),
         Box::new(Latency {
             rate: LatencyRate::Fixed,
         }),
@@ -81,7 +93,33 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         }),
         Box::new(Saga),
         Box::new(Stream),
+        // The Postgres column: its floor, ingest on one replica, fan-out on one and on two.
+        Box::new(PgFloor),
+        Box::new(Ingest {
+            backend: Backend::Postgres { replicas: 1 },
+        }),
+        Box::new(Fanout {
+            subscribers: 1,
+            backend: Backend::Postgres { replicas: 1 },
+        }),
+        Box::new(Fanout {
+            subscribers: 4,
+            backend: Backend::Postgres { replicas: 1 },
+        }),
+        Box::new(Fanout {
+            subscribers: 1,
+            backend: Backend::Postgres { replicas: 2 },
+        }),
+        Box::new(Fanout {
+            subscribers: 4,
+            backend: Backend::Postgres { replicas: 2 },
+        }),
     ]
+}
+
+/// Whether scenario `name` needs a PostgreSQL server.
+pub fn needs_postgres(name: &str) -> bool {
+    name.starts_with("pg-")
 }
 
 /// The figure id of the HTTP floor, which other figures are divided by.

@@ -71,10 +71,9 @@ impl Scenario for Stream {
             bail!("creating the pull subscription: {}", created.status());
         }
         let ledger = Arc::new(Ledger::new(plan.max_events));
-        let url = format!("{}/events", gateway.base);
         let load = closed_loop(
             &context.client,
-            &url,
+            &[format!("{}/events", gateway.base)],
             &ledger,
             plan.concurrency,
             plan.duration,
