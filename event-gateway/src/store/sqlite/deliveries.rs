@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use sqlx::{Connection as _, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{SqliteStore, from_ms, ms};
 use crate::store::{
@@ -118,8 +118,7 @@ impl SqliteStore {
         owner: &LeaseOwner,
         now: DateTime<Utc>,
     ) -> Result<Vec<Claimed>, StoreError> {
-        let mut conn = self.bookkeeping().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.bookkeeping().await?;
         let mut claimed: Vec<(i64, i64, i64, Option<String>, usize)> = Vec::new();
         for (index, request) in requests.iter().enumerate() {
             if request.limit == 0 {
@@ -147,12 +146,10 @@ impl SqliteStore {
         }
         if claimed.is_empty() {
             tx.commit().await?;
-            conn.restore().await?;
             return Ok(Vec::new());
         }
         let bodies = event_bodies(&mut tx, claimed.iter().map(|c| c.1)).await?;
         tx.commit().await?;
-        conn.restore().await?;
         let mut out = Vec::with_capacity(claimed.len());
         for (id, position, attempt, replay, index) in claimed {
             let Some((body, ingested_at)) = bodies.get(&position) else {
@@ -180,8 +177,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn complete_batch(&self, batch: &[Settled]) -> Result<Vec<bool>, StoreError> {
-        let mut conn = self.bookkeeping().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.bookkeeping().await?;
         let mut held: HashSet<i64> = HashSet::with_capacity(batch.len());
         for chunk in batch.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -207,7 +203,6 @@ impl SqliteStore {
             .collect();
         insert_history(&mut tx, &applied).await?;
         tx.commit().await?;
-        conn.restore().await?;
         Ok(batch
             .iter()
             .map(|s| held.contains(&s.lease.delivery))
@@ -215,8 +210,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn retry_batch(&self, batch: &[RetryLater]) -> Result<Vec<bool>, StoreError> {
-        let mut conn = self.bookkeeping().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.bookkeeping().await?;
         let mut applied = Vec::with_capacity(batch.len());
         let mut held = Vec::with_capacity(batch.len());
         for r in batch {
@@ -235,7 +229,6 @@ impl SqliteStore {
         }
         insert_history(&mut tx, &applied).await?;
         tx.commit().await?;
-        conn.restore().await?;
         Ok(held)
     }
 
@@ -244,8 +237,7 @@ impl SqliteStore {
         leases: &[Lease],
         until: DateTime<Utc>,
     ) -> Result<Vec<bool>, StoreError> {
-        let mut conn = self.bookkeeping().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.bookkeeping().await?;
         let mut held = Vec::with_capacity(leases.len());
         for l in leases {
             let done = sqlx::query(
@@ -260,7 +252,6 @@ impl SqliteStore {
             held.push(done.rows_affected() > 0);
         }
         tx.commit().await?;
-        conn.restore().await?;
         Ok(held)
     }
 
@@ -269,8 +260,7 @@ impl SqliteStore {
         batch: &[GiveUp],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<DeadLetterId>>, StoreError> {
-        let mut conn = self.bookkeeping().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.bookkeeping().await?;
         let mut ids = Vec::with_capacity(batch.len());
         let mut applied = Vec::with_capacity(batch.len());
         for g in batch {
@@ -303,7 +293,6 @@ impl SqliteStore {
         }
         insert_history(&mut tx, &applied).await?;
         tx.commit().await?;
-        conn.restore().await?;
         Ok(ids)
     }
 }

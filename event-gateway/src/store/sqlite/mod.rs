@@ -9,7 +9,7 @@
 //! a client was promised rides on it — losing the latest outcomes to a power cut means those
 //! deliveries are made again, which at-least-once allows — and in WAL mode the next `FULL`
 //! commit (every ingest) fsyncs the log with everything before it. It saves two of the three
-//! fsyncs of an event's life on the one writer connection. See [`Relaxed`] for how a
+//! fsyncs of an event's life on the one writer connection. See [`Bookkeeping`] for how a
 //! connection never goes back to the pool with the relaxed setting.
 
 use std::str::FromStr;
@@ -46,40 +46,47 @@ pub struct SqliteStore {
     options: StoreOptions,
 }
 
-/// The writer connection with `synchronous=NORMAL`, for one bookkeeping transaction. Put back
-/// with [`Relaxed::restore`]; dropped any other way (an error, a cancelled request) it closes
-/// the connection instead of returning it to the pool, so a later write can never commit
-/// without the fsync it was promised.
-struct Relaxed {
+/// One bookkeeping transaction on the writer connection, with `synchronous=NORMAL` unless
+/// outcomes are to be durable. The pragma rides in the same round trip as `BEGIN` and `COMMIT`:
+/// every statement is a hop to sqlx's worker thread and back, and these transactions run for
+/// every claim and every outcome batch. Dropped without [`Bookkeeping::commit`] (an error, a
+/// cancelled request) it closes the connection instead of returning it to the pool, which rolls
+/// the transaction back and means a later write can never commit without the fsync it was
+/// promised.
+struct Bookkeeping {
     conn: Option<PoolConnection<Sqlite>>,
+    relaxed: bool,
 }
 
-impl Relaxed {
-    async fn restore(mut self) -> Result<(), StoreError> {
+impl Bookkeeping {
+    async fn commit(mut self) -> Result<(), StoreError> {
         if let Some(conn) = self.conn.as_mut() {
-            sqlx::query("PRAGMA synchronous = FULL")
-                .execute(&mut **conn)
-                .await?;
+            let sql = if self.relaxed {
+                "COMMIT; PRAGMA synchronous = FULL"
+            } else {
+                "COMMIT"
+            };
+            sqlx::query(sql).execute(&mut **conn).await?;
             self.conn = None;
         }
         Ok(())
     }
 }
 
-impl std::ops::Deref for Relaxed {
+impl std::ops::Deref for Bookkeeping {
     type Target = SqliteConnection;
     fn deref(&self) -> &SqliteConnection {
         self.conn.as_deref().expect("held until restored")
     }
 }
 
-impl std::ops::DerefMut for Relaxed {
+impl std::ops::DerefMut for Bookkeeping {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         self.conn.as_deref_mut().expect("held until restored")
     }
 }
 
-impl Drop for Relaxed {
+impl Drop for Bookkeeping {
     fn drop(&mut self) {
         if let Some(mut conn) = self.conn.take() {
             conn.close_on_drop();
@@ -129,16 +136,20 @@ impl SqliteStore {
         })
     }
 
-    /// The writer connection for a bookkeeping transaction: relaxed unless outcomes are to be
-    /// durable.
-    async fn bookkeeping(&self) -> Result<Relaxed, StoreError> {
+    /// Begins a bookkeeping transaction on the writer connection.
+    async fn bookkeeping(&self) -> Result<Bookkeeping, StoreError> {
         let mut conn = self.writer.acquire().await?;
-        if !self.options.durable_outcomes {
-            sqlx::query("PRAGMA synchronous = NORMAL")
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(Relaxed { conn: Some(conn) })
+        let relaxed = !self.options.durable_outcomes;
+        let sql = if relaxed {
+            "PRAGMA synchronous = NORMAL; BEGIN"
+        } else {
+            "BEGIN"
+        };
+        sqlx::query(sql).execute(&mut *conn).await?;
+        Ok(Bookkeeping {
+            conn: Some(conn),
+            relaxed,
+        })
     }
 
     /// Closes both pools.
@@ -389,5 +400,66 @@ impl Store for SqliteStore {
     }
     async fn event_types(&self) -> Result<Vec<super::TypeCount>, StoreError> {
         self.console_event_types().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous(conn: &mut SqliteConnection) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(conn)
+            .await
+            .expect("reads the pragma")
+    }
+
+    async fn store(dir: &tempfile::TempDir, durable_outcomes: bool) -> SqliteStore {
+        let url = format!("sqlite://{}", dir.path().join("gateway.db").display());
+        SqliteStore::connect(&url, StoreOptions { durable_outcomes })
+            .await
+            .expect("opens")
+    }
+
+    const NORMAL: i64 = 1;
+    const FULL: i64 = 2;
+
+    #[tokio::test]
+    async fn bookkeeping_commits_relaxed_and_gives_the_writer_back_with_full_sync() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = store(&dir, false).await;
+        let mut tx = store.bookkeeping().await.expect("begins");
+        assert_eq!(synchronous(&mut tx).await, NORMAL);
+        tx.commit().await.expect("commits");
+        let mut writer = store.writer.acquire().await.expect("the writer");
+        assert_eq!(synchronous(&mut writer).await, FULL);
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_bookkeeping_transaction_never_returns_a_relaxed_writer() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = store(&dir, false).await;
+        let mut tx = store.bookkeeping().await.expect("begins");
+        sqlx::query("INSERT INTO dedupe (source, id, seen_at) VALUES ('s', 'abandoned', 0)")
+            .execute(&mut *tx)
+            .await
+            .expect("writes");
+        drop(tx);
+        let mut writer = store.writer.acquire().await.expect("a fresh writer");
+        assert_eq!(synchronous(&mut writer).await, FULL);
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dedupe WHERE id = 'abandoned'")
+            .fetch_one(&mut *writer)
+            .await
+            .expect("reads");
+        assert_eq!(left, 0, "the abandoned transaction was rolled back");
+    }
+
+    #[tokio::test]
+    async fn with_durable_outcomes_bookkeeping_stays_fully_synchronous() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = store(&dir, true).await;
+        let mut tx = store.bookkeeping().await.expect("begins");
+        assert_eq!(synchronous(&mut tx).await, FULL);
+        tx.commit().await.expect("commits");
     }
 }
