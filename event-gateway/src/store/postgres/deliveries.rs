@@ -16,6 +16,38 @@ use crate::store::{
     RetryLater, Settled, StoreError,
 };
 
+/// The settled rows as a table `s`, from [`History`]'s thirteen arrays: the lease to fence on,
+/// the attempt's history, and the new due time of a retry. [`SETTLE_DELIVERED`] and
+/// [`SETTLE_RETRY`] differ only in what `done` does to the rows whose lease holds.
+macro_rules! settle_statement {
+    ($done:literal) => {
+        concat!(
+            "WITH s AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], \
+                 $5::text[], $6::int[], $7::bigint[], $8::text[], $9::int[], $10::int[], $11::text[], \
+                 $12::text[], $13::bigint[]) AS s(id, lease_attempt, owner, position, subscription_id, \
+                 attempt, at, outcome, status, latency_ms, error, response, due_at)), \
+             done AS (",
+            $done,
+            " WHERE d.id = s.id AND d.attempt = s.lease_attempt AND d.owner = s.owner \
+                 RETURNING s.id, s.lease_attempt, s.owner), \
+             recorded AS (INSERT INTO attempts (position, subscription_id, attempt, at, outcome, status, \
+                 latency_ms, error, response) \
+                 SELECT s.position, s.subscription_id, s.attempt, s.at, s.outcome, s.status, s.latency_ms, \
+                 s.error, s.response \
+                 FROM s JOIN done ON done.id = s.id AND done.lease_attempt = s.lease_attempt \
+                 AND done.owner = s.owner) \
+             SELECT id, lease_attempt, owner FROM done"
+        )
+    };
+}
+
+/// Delivered: the held rows leave the hot table.
+const SETTLE_DELIVERED: &str = settle_statement!("DELETE FROM deliveries d USING s");
+
+/// Failed, to be retried: the held rows are due again at `s.due_at`, unowned.
+const SETTLE_RETRY: &str =
+    settle_statement!("UPDATE deliveries d SET due_at = s.due_at, owner = NULL FROM s");
+
 impl PostgresStore {
     /// One statement, so one round trip and one commit per batch: the dedupe keys (in key
     /// order, so two writers' overlapping batches lock in the same order and cannot deadlock; a
@@ -180,28 +212,7 @@ impl PostgresStore {
     /// lease that no longer holds).
     pub(super) async fn complete_batch(&self, batch: &[Settled]) -> Result<Vec<bool>, StoreError> {
         let rows: Vec<(&Settled, Option<i64>)> = batch.iter().map(|s| (s, None)).collect();
-        let h = History::of(&rows);
-        let held = h
-            .bind(sqlx::query(
-                "WITH s AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], \
-                     $5::text[], $6::int[], $7::bigint[], $8::text[], $9::int[], $10::int[], $11::text[], \
-                     $12::text[], $13::bigint[]) AS s(id, lease_attempt, owner, position, subscription_id, \
-                     attempt, at, outcome, status, latency_ms, error, response, due_at)), \
-                 done AS (DELETE FROM deliveries d USING s \
-                     WHERE d.id = s.id AND d.attempt = s.lease_attempt AND d.owner = s.owner \
-                     RETURNING s.id, s.lease_attempt, s.owner), \
-                 recorded AS (INSERT INTO attempts (position, subscription_id, attempt, at, outcome, status, \
-                     latency_ms, error, response) \
-                     SELECT s.position, s.subscription_id, s.attempt, s.at, s.outcome, s.status, s.latency_ms, \
-                     s.error, s.response \
-                     FROM s JOIN done ON done.id = s.id AND done.lease_attempt = s.lease_attempt \
-                     AND done.owner = s.owner) \
-                 SELECT id, lease_attempt, owner FROM done",
-            ))
-            .try_map(|row: PgRow| Lease3::from_row(&row))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(h.held(&held))
+        self.settle(&rows, SETTLE_DELIVERED).await
     }
 
     /// The fenced update of failed rows (due again later, unowned) and their history, in one
@@ -212,24 +223,18 @@ impl PostgresStore {
             .iter()
             .map(|r| (&r.settled, Some(ms(r.due_at))))
             .collect();
-        let h = History::of(&rows);
+        self.settle(&rows, SETTLE_RETRY).await
+    }
+
+    /// Runs one of the `SETTLE_*` statements over `rows` (each with its new due time, if any).
+    async fn settle(
+        &self,
+        rows: &[(&Settled, Option<i64>)],
+        statement: &'static str,
+    ) -> Result<Vec<bool>, StoreError> {
+        let h = History::of(rows);
         let held = h
-            .bind(sqlx::query(
-                "WITH s AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], \
-                     $5::text[], $6::int[], $7::bigint[], $8::text[], $9::int[], $10::int[], $11::text[], \
-                     $12::text[], $13::bigint[]) AS s(id, lease_attempt, owner, position, subscription_id, \
-                     attempt, at, outcome, status, latency_ms, error, response, due_at)), \
-                 done AS (UPDATE deliveries d SET due_at = s.due_at, owner = NULL FROM s \
-                     WHERE d.id = s.id AND d.attempt = s.lease_attempt AND d.owner = s.owner \
-                     RETURNING s.id, s.lease_attempt, s.owner), \
-                 recorded AS (INSERT INTO attempts (position, subscription_id, attempt, at, outcome, status, \
-                     latency_ms, error, response) \
-                     SELECT s.position, s.subscription_id, s.attempt, s.at, s.outcome, s.status, s.latency_ms, \
-                     s.error, s.response \
-                     FROM s JOIN done ON done.id = s.id AND done.lease_attempt = s.lease_attempt \
-                     AND done.owner = s.owner) \
-                 SELECT id, lease_attempt, owner FROM done",
-            ))
+            .bind(sqlx::query(statement))
             .try_map(|row: PgRow| Lease3::from_row(&row))
             .fetch_all(&self.pool)
             .await?;
