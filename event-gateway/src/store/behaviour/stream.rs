@@ -76,6 +76,19 @@ fn job(subscription: &str, skip_known: bool, at: DateTime<Utc>) -> Job {
     }
 }
 
+/// A job for subscription `s`, created at `t(0)` and claimed until `lease_until` by a fresh owner.
+async fn claimed_job(store: &impl Store, lease_until: DateTime<Utc>) -> (Job, LeaseOwner) {
+    let j = job("s", false, t(0));
+    store.insert_job(&j).await.expect("insert");
+    let owner = LeaseOwner::generate();
+    store
+        .claim_job(&owner, lease_until, t(1))
+        .await
+        .expect("claim")
+        .expect("the job");
+    (j, owner)
+}
+
 fn step<'a>(job: &'a JobId, owner: &'a LeaseOwner, positions: &'a [Position]) -> JobStep<'a> {
     JobStep {
         job,
@@ -705,14 +718,7 @@ pub async fn a_job_step_schedules_tagged_deliveries_and_moves_the_job_on(store: 
         .await
         .expect("ingest");
     let p = positions(&done);
-    let j = job("s", false, t(0));
-    store.insert_job(&j).await.expect("insert");
-    let owner = LeaseOwner::generate();
-    store
-        .claim_job(&owner, t(30), t(1))
-        .await
-        .expect("claim")
-        .expect("the job");
+    let (j, owner) = claimed_job(&store, t(30)).await;
     let scanned = Cursor {
         order: 7,
         position: p[1],
@@ -910,14 +916,7 @@ pub async fn cancelling_a_job_drops_its_deliveries_and_stops_its_steps(store: im
         .await
         .expect("ingest");
     let p = positions(&done);
-    let j = job("s", false, t(0));
-    store.insert_job(&j).await.expect("insert");
-    let owner = LeaseOwner::generate();
-    store
-        .claim_job(&owner, t(60), t(1))
-        .await
-        .expect("claim")
-        .expect("the job");
+    let (j, owner) = claimed_job(&store, t(60)).await;
     assert!(
         store
             .step_job(&step(&j.id, &owner, &p[..2]), t(2))
